@@ -1,0 +1,135 @@
+"""Folium maps of networks and routes (every map carries the OSM/ODbL attribution)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import folium
+
+    from routing.network import Network
+    from routing.router import Route
+
+#: Attribution that every map showing OpenStreetMap-derived data must carry.
+OSM_ATTRIBUTION = (
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>, '
+    "ODbL 1.0"
+)
+
+
+def _attribution(fmap: folium.Map, text: str) -> None:
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    element = MacroElement()
+    element._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});"
+        "{% endmacro %}"
+    )
+    element.text = text  # type: ignore[attr-defined]
+    fmap.add_child(element)
+
+
+def streets_layer(network: Network, bounds: tuple[float, float, float, float]) -> dict[str, Any]:
+    """GeoJSON of the network's segments that touch ``bounds`` (west, south, east, north).
+
+    Used as a light basemap drawn from our own street data, so the map needs no tile server.
+    """
+    west, south, east, north = bounds
+    inside = (
+        (network.coord_lon >= west)
+        & (network.coord_lon <= east)
+        & (network.coord_lat >= south)
+        & (network.coord_lat <= north)
+    )
+    starts, ends = network.seg_start, network.seg_end
+    cum = np.concatenate([[0], np.cumsum(inside)])
+    hit = cum[ends + 1] - cum[starts] > 0
+    names = network.segment_attr("name")
+    features = []
+    for s in np.flatnonzero(hit).tolist():
+        coords = network.segment_coords(s)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": names[s] or ""},
+                "geometry": {"type": "LineString", "coordinates": np.round(coords, 6).tolist()},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def route_map(
+    route: Route,
+    network: Network,
+    *,
+    labels: tuple[str, str] = ("A", "B"),
+    margin_deg: float = 0.004,
+) -> folium.Map:
+    """A Folium map of a route over the surrounding streets.
+
+    The streets are drawn from the network itself (no tile server is needed); the map carries
+    the OpenStreetMap attribution.
+
+    Parameters
+    ----------
+    route : Route
+        The route to draw.
+    network : Network
+        The network the route was computed on.
+    labels : tuple of str
+        Names of the origin and the destination.
+    margin_deg : float
+        Margin around the route for the street layer, in degrees.
+
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
+
+    lon, lat = route.coords[:, 0], route.coords[:, 1]
+    bounds = (
+        float(lon.min()) - margin_deg,
+        float(lat.min()) - margin_deg,
+        float(lon.max()) + margin_deg,
+        float(lat.max()) + margin_deg,
+    )
+    fmap = folium.Map(tiles=None, control_scale=True)
+    folium.GeoJson(
+        streets_layer(network, bounds),
+        name="Streets (OpenStreetMap)",
+        style_function=lambda _f: {"color": "#9aa5b1", "weight": 1.5},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(fmap)
+    folium.PolyLine(
+        [(y, x) for x, y in route.coords.tolist()],
+        color="#d7301f",
+        weight=5,
+        tooltip=f"{route.length_m / 1000:.2f} km, {route.duration_s / 60:.0f} min",
+    ).add_to(fmap)
+    for (name, snap), color in zip(
+        ((labels[0], route.origin), (labels[1], route.destination)), ("green", "red"), strict=True
+    ):
+        folium.CircleMarker(
+            (snap.lat, snap.lon), radius=7, color=color, fill=True, tooltip=name
+        ).add_to(fmap)
+    fmap.fit_bounds([(bounds[1], bounds[0]), (bounds[3], bounds[2])])
+    folium.LayerControl().add_to(fmap)
+    _attribution(fmap, OSM_ATTRIBUTION)
+    return fmap
+
+
+def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write a Folium map to an HTML file atomically."""
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    fmap.save(str(tmp))
+    os.replace(tmp, dest)
+    return dest

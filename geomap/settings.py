@@ -1,0 +1,33 @@
+"""Settings read from the environment (prefix ``GEOMAP_``) or given explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+class Settings(BaseSettings):
+    """geomap settings.
+
+    Attributes
+    ----------
+    data_dir : Path
+        Where the shipped data lives (OSM extracts, landmarks, population).
+    output_dir : Path
+        Where commands write their results by default.
+    max_snap_m : float
+        A point farther than this from any road is refused.
+    walk_speed_kmh : float
+        Walking speed used for walking times.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GEOMAP_")
+
+    data_dir: Path = Field(default=_REPO_DATA)
+    output_dir: Path = Field(default=Path("geomap-out"))
+    max_snap_m: float = Field(default=500.0, gt=0)
+    walk_speed_kmh: float = Field(default=4.5, gt=0)
