@@ -102,10 +102,15 @@ def demo(
 def network_build(
     output: Annotated[Path, typer.Option("--output", "-o", help="Network file to write (.npz).")],
     pbf: Annotated[
-        Path | None, typer.Option("--pbf", "--osm", help="Local OSM file (.osm.pbf, .osm, .osm.bz2).")
+        Path | None,
+        typer.Option("--pbf", "--osm", help="Local OSM file (.osm.pbf, .osm, .osm.bz2)."),
     ] = None,
     corridor: Annotated[
         str | None, typer.Option(help="Clip to this corridor (see 'geomap corridors').")
+    ] = None,
+    corridor_file: Annotated[
+        Path | None,
+        typer.Option(help="GeoJSON of your own corridor lines (default: the shipped ones)."),
     ] = None,
     buffer_km: Annotated[
         float | None, typer.Option(help="Corridor half-width in km (default: its own).")
@@ -133,7 +138,7 @@ def network_build(
     try:
         area = None
         if corridor is not None:
-            c = get_corridor(corridor)
+            c = get_corridor(corridor, path=corridor_file)
             if buffer_km is not None:
                 c = c.with_buffer(buffer_km)
             area = c.polygon()
@@ -146,9 +151,7 @@ def network_build(
                 net = build_network(osm, profile, clip=area, retain_all=all_parts, progress=say)
             else:
                 assert pbf is not None
-                net = network_from_file(
-                    pbf, profile, clip=area, retain_all=all_parts, progress=say
-                )
+                net = network_from_file(pbf, profile, clip=area, retain_all=all_parts, progress=say)
             if corridor:
                 net.meta["corridor"] = corridor
             say("saving")

@@ -1,5 +1,8 @@
-"""The demo job: build the Porto Alegre walking network, route between two landmarks, and
-write the network, the route as GeoJSON and a Folium map."""
+"""The demo job on the shipped Porto Alegre data.
+
+Build the walking network, route between two landmarks, and write the network, the route as
+GeoJSON and a Folium map.
+"""
 
 from __future__ import annotations
 

@@ -16,8 +16,7 @@ if TYPE_CHECKING:
 
 #: Attribution that every map showing OpenStreetMap-derived data must carry.
 OSM_ATTRIBUTION = (
-    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>, '
-    "ODbL 1.0"
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>, ODbL 1.0'
 )
 
 
@@ -25,7 +24,7 @@ def _attribution(fmap: folium.Map, text: str) -> None:
     from branca.element import MacroElement
     from jinja2 import Template
 
-    element = MacroElement()
+    element = MacroElement()  # type: ignore[no-untyped-call]
     element._template = Template(
         "{% macro script(this, kwargs) %}"
         "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});"
@@ -107,7 +106,7 @@ def route_map(
         style_function=lambda _f: {"color": "#9aa5b1", "weight": 1.5},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
     ).add_to(fmap)
-    folium.PolyLine(
+    folium.PolyLine(  # type: ignore[no-untyped-call]
         [(y, x) for x, y in route.coords.tolist()],
         color="#d7301f",
         weight=5,

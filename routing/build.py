@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 
 
-def geodesic_steps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def geodesic_steps(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Geodesic distances in metres between consecutive points (WGS 84 ellipsoid).
 
     Parameters

@@ -10,10 +10,13 @@ back in lon/lat, so a corridor of 1,500 km keeps its width everywhere.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,10 +58,10 @@ class Corridor:
         if len(self.coords) < 2:
             raise InvalidCoordinateError(f"corridor {self.id!r}: a line needs two or more points")
         for lon, lat in self.coords:
-            if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-                raise InvalidCoordinateError(
-                    f"corridor {self.id!r}: invalid vertex ({lon}, {lat})"
-                )
+            if not (
+                np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90
+            ):
+                raise InvalidCoordinateError(f"corridor {self.id!r}: invalid vertex ({lon}, {lat})")
         if not self.buffer_km > 0:
             raise InvalidCoordinateError(f"corridor {self.id!r}: buffer must be > 0 km")
 
@@ -98,12 +101,12 @@ def buffer_line_m(coords: Sequence[tuple[float, float]], distance_m: float) -> A
 
     geod = Geod(ellps="WGS84")
     pieces = []
-    for (lon1, lat1), (lon2, lat2) in zip(coords[:-1], coords[1:], strict=True):
+    for (lon1, lat1), (lon2, lat2) in pairwise(coords):
         _, _, dist = geod.inv(lon1, lat1, lon2, lat2)
         n = max(1, int(np.ceil(dist / _STRETCH_M)))
         inner = geod.npts(lon1, lat1, lon2, lat2, n - 1) if n > 1 else []
         points = [(lon1, lat1), *inner, (lon2, lat2)]
-        for (a_lon, a_lat), (b_lon, b_lat) in zip(points[:-1], points[1:], strict=True):
+        for (a_lon, a_lat), (b_lon, b_lat) in pairwise(points):
             mid_lon, mid_lat = (a_lon + b_lon) / 2, (a_lat + b_lat) / 2
             local = Transformer.from_crs(
                 "EPSG:4326",
@@ -113,7 +116,10 @@ def buffer_line_m(coords: Sequence[tuple[float, float]], distance_m: float) -> A
             x, y = local.transform([a_lon, b_lon], [a_lat, b_lat])
             area = shapely.LineString(np.column_stack([x, y])).buffer(distance_m, quad_segs=16)
             back = shapely.transform(
-                area, lambda xy, t=local: np.column_stack(t.transform(xy[:, 0], xy[:, 1], direction="INVERSE"))
+                area,
+                lambda xy, t=local: np.column_stack(
+                    t.transform(xy[:, 0], xy[:, 1], direction="INVERSE")
+                ),
             )
             pieces.append(back)
     return shapely.union_all(pieces)
@@ -155,17 +161,35 @@ def corridors() -> list[Corridor]:
     return list(_shipped().values())
 
 
-def get_corridor(name: str) -> Corridor:
-    """The shipped corridor with this id.
+def get_corridor(name: str, *, path: str | os.PathLike[str] | None = None) -> Corridor:
+    """The corridor with this id, shipped or from a GeoJSON file of corridor lines.
+
+    Parameters
+    ----------
+    name : str
+        Corridor id.
+    path : str or os.PathLike, optional
+        A FeatureCollection of LineStrings (see :func:`corridors_from_geojson`); by default
+        the corridors shipped with geomap.
 
     Raises
     ------
     UnknownCorridorError
         If no corridor has that id.
+    InvalidCoordinateError
+        If the file's geometry is not a valid line.
     """
+    if path is None:
+        known = _shipped()
+    else:
+        try:
+            collection = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InvalidCoordinateError(f"{path}: not a readable GeoJSON file ({exc})") from exc
+        known = {c.id: c for c in corridors_from_geojson(collection)}
     try:
-        return _shipped()[name]
+        return known[name]
     except KeyError:
         raise UnknownCorridorError(
-            f"unknown corridor {name!r}; known corridors: {', '.join(sorted(_shipped()))}"
+            f"unknown corridor {name!r}; known corridors: {', '.join(sorted(known))}"
         ) from None

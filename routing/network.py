@@ -382,7 +382,9 @@ class Network:
         ).tolist()
         graph.add_nodes_from(
             (osmid[i], {"x": x, "y": y, "street_count": degree[i]})
-            for i, (x, y) in enumerate(zip(self.node_lon.tolist(), self.node_lat.tolist()))
+            for i, (x, y) in enumerate(
+                zip(self.node_lon.tolist(), self.node_lat.tolist(), strict=True)
+            )
         )
         attr_columns = {key: self.edge_attr(key) for key in ATTR_KEYS}
         seg = self.edge_seg
@@ -432,7 +434,10 @@ class Network:
         xs = np.array([graph.nodes[n]["x"] for n in nodes], dtype=np.float64)
         ys = np.array([graph.nodes[n]["y"] for n in nodes], dtype=np.float64)
         node_osmid = np.array(
-            [graph.nodes[n].get("osmid", n) if isinstance(n, int) else i for i, n in enumerate(nodes)],
+            [
+                graph.nodes[n].get("osmid", n) if isinstance(n, int) else i
+                for i, n in enumerate(nodes)
+            ],
             dtype=np.int64,
         )
         lon: list[float] = []

@@ -33,9 +33,7 @@ def download_osm(polygon: Any) -> OSMData:
     try:
         from osmnx import _overpass
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise OSMReadError(
-            "the online path needs osmnx: pip install 'geomap[online]'"
-        ) from exc
+        raise OSMReadError("the online path needs osmnx: pip install 'geomap[online]'") from exc
     try:
         responses = list(_overpass._download_overpass_network(polygon, "all", '["highway"]'))
     except Exception as exc:  # osmnx raises requests' and its own errors

@@ -13,6 +13,7 @@ safety model need (:data:`KEPT_TAGS`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -131,7 +132,7 @@ def _in_bbox(lon: list[float], lat: list[float], bbox: BBox) -> bool:
     return any(
         west <= x <= east and south <= y <= north
         for x, y in zip(lon, lat, strict=True)
-        if x == x  # skip NaN
+        if not math.isnan(x)
     )
 
 
@@ -163,9 +164,7 @@ def read_osm(path: str | os.PathLike[str], *, bbox: BBox | None = None) -> OSMDa
         raise OSMReadError(f"OSM file not found: {p}")
     name = p.name.lower()
     if not name.endswith(OSM_SUFFIXES):
-        raise OSMReadError(
-            f"{p}: unknown OSM file type; expected one of {', '.join(OSM_SUFFIXES)}"
-        )
+        raise OSMReadError(f"{p}: unknown OSM file type; expected one of {', '.join(OSM_SUFFIXES)}")
     collector = _Collector()
     nan = float("nan")
     try:
@@ -179,7 +178,7 @@ def read_osm(path: str | os.PathLike[str], *, bbox: BBox | None = None) -> OSMDa
             ids: list[int] = []
             lon: list[float] = []
             lat: list[float] = []
-            for nd in way.nodes:
+            for nd in way.nodes:  # type: ignore[union-attr]
                 ids.append(nd.ref)
                 loc = nd.location
                 if loc.valid():
@@ -193,11 +192,12 @@ def read_osm(path: str | os.PathLike[str], *, bbox: BBox | None = None) -> OSMDa
             collector.add(way.id, _kept_tags(way.tags), ids, lon, lat)
     except RuntimeError as exc:  # libosmium reports format errors as RuntimeError
         raise OSMReadError(f"{p}: unreadable or truncated OSM data ({exc})") from exc
-    data = collector.finish(str(p))
-    return data
+    return collector.finish(str(p))
 
 
-def osm_from_overpass(responses: Iterable[Mapping[str, Any]], *, source: str = "overpass") -> OSMData:
+def osm_from_overpass(
+    responses: Iterable[Mapping[str, Any]], *, source: str = "overpass"
+) -> OSMData:
     """Turn Overpass API JSON responses (``out body; >; out skel qt;``) into :class:`OSMData`.
 
     This is the form in which osmnx downloads a network; a way whose nodes are split across

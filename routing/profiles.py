@@ -161,7 +161,6 @@ DRIVE = Profile("drive", drive_directions, default_speed_kmh=40.0)
 PROFILES: dict[str, Profile] = {p.name: p for p in (WALK, DRIVE)}
 
 
-
 def get_profile(name: str) -> Profile:
     """Return the profile called ``name``.
 

@@ -155,9 +155,7 @@ class Route:
                 "snap_origin_m": round(self.origin.distance_m, 2),
                 "snap_destination_m": round(self.destination.distance_m, 2),
                 "streets": self.street_names,
-                "steps": [
-                    {**s, "length_m": round(s["length_m"], 1)} for s in self.steps
-                ],
+                "steps": [{**s, "length_m": round(s["length_m"], 1)} for s in self.steps],
             },
         }
 
@@ -308,8 +306,10 @@ class Router:
         _, _, dist = Geod(ellps="WGS84").inv(lon, lat, slon, slat)
         seg = piece_seg[pieces]
         start = net.seg_start[seg]
-        along = net.coord_cum[i0] - net.coord_cum[start] + t * (
-            net.coord_cum[i0 + 1] - net.coord_cum[i0]
+        along = (
+            net.coord_cum[i0]
+            - net.coord_cum[start]
+            + t * (net.coord_cum[i0 + 1] - net.coord_cum[i0])
         )
         geo_total = net.coord_cum[net.seg_end[seg]] - net.coord_cum[start]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -490,7 +490,11 @@ class Router:
             coords = np.concatenate([lead, middle, tail[1:]])
             lengths = net.edge_length[edges].tolist()
             edge_list = edges.tolist()
-            stretches = [(lead_edge, lead_len), *zip(edge_list, lengths), (tail_edge, tail_len)]
+            stretches = [
+                (lead_edge, lead_len),
+                *zip(edge_list, lengths, strict=True),
+                (tail_edge, tail_len),
+            ]
             route_edges = [lead_edge, *edge_list, tail_edge]
             nodes = [start_node, *net.edge_v[edges].tolist()]
         length = float(sum(m for _, m in stretches))
@@ -640,7 +644,9 @@ class Router:
         return dist, label
 
     # ------------------------------------------------------------------ point queries
-    def _entries(self, snaps: list[Snap], *, arriving: bool) -> tuple[IntArray, FloatArray, IntArray]:
+    def _entries(
+        self, snaps: list[Snap], *, arriving: bool
+    ) -> tuple[IntArray, FloatArray, IntArray]:
         entries = [self._arrive(s) if arriving else self._leave(s) for s in snaps]
         ptr = np.zeros(len(entries) + 1, dtype=np.int64)
         np.cumsum([len(e.nodes) for e in entries], out=ptr[1:])
@@ -668,13 +674,13 @@ class Router:
             for j, sb in enumerate(b):
                 if sa.segment == sb.segment:
                     out[i, j] = min(out[i, j], self._direct(sa, sb)[0])
-        return out
+        return np.asarray(out, dtype=np.float64)
 
     def costs_from(
         self, origin: Sequence[float], destinations: Sequence[Sequence[float]]
     ) -> FloatArray:
         """Costs from one origin to many destinations (one row of :meth:`cost_matrix`)."""
-        return self.cost_matrix([origin], destinations)[0]
+        return np.asarray(self.cost_matrix([origin], destinations)[0], dtype=np.float64)
 
     def nearest_facility(
         self, facilities: Sequence[Sequence[float]], *, limit: float = math.inf
@@ -705,9 +711,7 @@ class Router:
         facility = np.where(label >= 0, owner[np.maximum(label, 0)], -1)
         return dist, facility
 
-    def reachable(
-        self, origin: Sequence[float], limit: float
-    ) -> tuple[IntArray, FloatArray]:
+    def reachable(self, origin: Sequence[float], limit: float) -> tuple[IntArray, FloatArray]:
         """Every node reachable from a point within a cost limit.
 
         Parameters
