@@ -23,8 +23,8 @@ app = typer.Typer(
 )
 network_app = typer.Typer(help="Build, inspect and export walking networks.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 BUILD_STEPS = 7
 
