@@ -42,8 +42,16 @@ def test_demo_writes_network_route_and_map(tmp_path) -> None:
 
 def test_build_info_export_and_route(tmp_path) -> None:
     net = tmp_path / "ags.npz"
-    built = geomap("network", "build", "--pbf", str(AGUASCALIENTES_PBF), "-o", str(net),
-                   "--export", str(tmp_path / "ags.gpkg"))
+    built = geomap(
+        "network",
+        "build",
+        "--pbf",
+        str(AGUASCALIENTES_PBF),
+        "-o",
+        str(net),
+        "--export",
+        str(tmp_path / "ags.gpkg"),
+    )
     assert built.returncode == 0, built.stderr
     assert "walk network" in built.stdout
     info = geomap("network", "info", str(net))
@@ -56,28 +64,57 @@ def test_build_info_export_and_route(tmp_path) -> None:
     exported = geomap("network", "export", str(net), str(tmp_path / "edges.geojson"))
     assert exported.returncode == 0
     assert json.loads((tmp_path / "edges.geojson").read_text())["features"]
-    routed = geomap("route", str(net), "--from", "-102.2850,21.8650", "--to", "-102.2600,21.8750",
-                    "-o", str(tmp_path / "r.geojson"))
+    routed = geomap(
+        "route",
+        str(net),
+        "--from",
+        "-102.2850,21.8650",
+        "--to",
+        "-102.2600,21.8750",
+        "-o",
+        str(tmp_path / "r.geojson"),
+    )
     assert routed.returncode == 0, routed.stderr
     assert json.loads((tmp_path / "r.geojson").read_text())["properties"]["length_m"] > 1000
 
 
 def test_build_clips_to_a_corridor_file(tmp_path) -> None:
     corridor_file = tmp_path / "corridors.geojson"
-    corridor_file.write_text(json.dumps({
-        "type": "FeatureCollection",
-        "features": [{
-            "type": "Feature",
-            "properties": {"id": "ags", "buffer_km": 0.5},
-            "geometry": {"type": "LineString",
-                         "coordinates": [[-102.31, 21.855], [-102.26, 21.875]]},
-        }],
-    }))
+    corridor_file.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "ags", "buffer_km": 0.5},
+                        "geometry": {
+                            "type": "LineString",
+                            "coordinates": [[-102.31, 21.855], [-102.26, 21.875]],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     whole = tmp_path / "whole.npz"
     clipped = tmp_path / "clipped.npz"
-    assert geomap("network", "build", "--pbf", str(AGUASCALIENTES_PBF), "-o", str(whole)).returncode == 0
-    result = geomap("network", "build", "--pbf", str(AGUASCALIENTES_PBF), "--corridor", "ags",
-                    "--corridor-file", str(corridor_file), "-o", str(clipped))
+    assert (
+        geomap("network", "build", "--pbf", str(AGUASCALIENTES_PBF), "-o", str(whole)).returncode
+        == 0
+    )
+    result = geomap(
+        "network",
+        "build",
+        "--pbf",
+        str(AGUASCALIENTES_PBF),
+        "--corridor",
+        "ags",
+        "--corridor-file",
+        str(corridor_file),
+        "-o",
+        str(clipped),
+    )
     assert result.returncode == 0, result.stderr
     from routing import Network
 
@@ -88,7 +125,10 @@ def test_build_clips_to_a_corridor_file(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--corridor", "cucuta-bogota"], "no way usable by the 'walk' profile inside the clip area"),
+        (
+            ["--corridor", "cucuta-bogota"],
+            "no way usable by the 'walk' profile inside the clip area",
+        ),
         (["--corridor", "atlantis"], "unknown corridor 'atlantis'"),
         (["--profile", "boat"], "unknown profile 'boat'"),
     ],
@@ -126,7 +166,9 @@ def test_unreadable_osm_files_fail_cleanly(tmp_path, damage) -> None:
 
 def test_route_far_from_roads_is_refused(tmp_path) -> None:
     net = tmp_path / "ags.npz"
-    assert geomap("network", "build", "--pbf", str(AGUASCALIENTES_PBF), "-o", str(net)).returncode == 0
+    assert (
+        geomap("network", "build", "--pbf", str(AGUASCALIENTES_PBF), "-o", str(net)).returncode == 0
+    )
     result = geomap("route", str(net), "--from", "-102.2850,21.8650", "--to", "-100.0,21.0")
     assert result.returncode == 1
     assert "destination" in result.stderr

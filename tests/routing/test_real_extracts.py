@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
@@ -62,7 +63,7 @@ def test_500_random_pairs_match_networkx(poa: Network, poa_graph: nx.MultiDiGrap
             # the path is a real path of the graph and its length is the cost
             walked = sum(
                 min(d["length"] for d in poa_graph[int(osmid[a])][int(osmid[b])].values())
-                for a, b in zip(path[:-1], path[1:], strict=True)
+                for a, b in pairwise(path)
             )
             assert walked == pytest.approx(expected, rel=1e-9)
             compared += 1
@@ -75,7 +76,10 @@ def test_point_routes_have_consistent_geometry(poa: Network) -> None:
 
     def near_a_street() -> tuple[float, float]:
         i = rng.integers(poa.n_nodes)
-        return (poa.node_lon[i] + rng.uniform(-4e-4, 4e-4), poa.node_lat[i] + rng.uniform(-4e-4, 4e-4))
+        return (
+            poa.node_lon[i] + rng.uniform(-4e-4, 4e-4),
+            poa.node_lat[i] + rng.uniform(-4e-4, 4e-4),
+        )
 
     for _ in range(50):
         a, b = near_a_street(), near_a_street()
@@ -130,7 +134,7 @@ def test_save_and_load_round_trip(poa: Network, tmp_path) -> None:
 def test_networkx_round_trip_keeps_distances(poa: Network, poa_graph: nx.MultiDiGraph) -> None:
     graph_node = next(iter(poa_graph.nodes(data=True)))[1]
     assert {"x", "y"} <= set(graph_node)
-    u, v, data = next(iter(poa_graph.edges(data=True)))
+    _, _, data = next(iter(poa_graph.edges(data=True)))
     assert {"length", "osmid", "geometry", "highway"} <= set(data)
     assert poa_graph.graph["crs"] == "epsg:4326"
     rebuilt = Network.from_networkx(poa_graph)
@@ -179,7 +183,9 @@ def test_corridor_clip_keeps_only_the_inside(tmp_path) -> None:
         assert (x, y) in kept
 
 
-@pytest.mark.parametrize("corridor_id", ["cucuta-bogota", "bogota-quito", "quito-lima", "pacaraima-manaus"])
+@pytest.mark.parametrize(
+    "corridor_id", ["cucuta-bogota", "bogota-quito", "quito-lima", "pacaraima-manaus"]
+)
 def test_shipped_corridor_buffers_are_metres(corridor_id: str) -> None:
     from routing.corridors import get_corridor
 
