@@ -143,12 +143,20 @@ def corridors_from_geojson(collection: dict[str, Any]) -> list[Corridor]:
         cid = str(props.get("id") or feature.get("id") or f"corridor-{i}")
         if geometry.get("type") != "LineString":
             raise InvalidCoordinateError(f"corridor {cid!r}: geometry must be a LineString")
+        try:
+            coords = tuple((float(x), float(y)) for x, y, *_ in geometry["coordinates"])
+            buffer_km = float(props.get("buffer_km", 10.0))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidCoordinateError(
+                f"corridor {cid!r}: coordinates must be [lon, lat] numbers and buffer_km a "
+                f"number ({exc})"
+            ) from exc
         out.append(
             Corridor(
                 id=cid,
                 name=str(props.get("name", cid)),
-                coords=tuple((float(x), float(y)) for x, y, *_ in geometry["coordinates"]),
-                buffer_km=float(props.get("buffer_km", 10.0)),
+                coords=coords,
+                buffer_km=buffer_km,
                 approximate=bool(props.get("approximate", True)),
                 towns=tuple(props.get("towns", ())),
             )

@@ -137,6 +137,11 @@ def test_networkx_round_trip_keeps_distances(poa: Network, poa_graph: nx.MultiDi
     _, _, data = next(iter(poa_graph.edges(data=True)))
     assert {"length", "osmid", "geometry", "highway"} <= set(data)
     assert poa_graph.graph["crs"] == "epsg:4326"
+    import osmnx as ox
+
+    nodes_gdf, edges_gdf = ox.graph_to_gdfs(poa_graph)
+    assert len(nodes_gdf) == poa.n_nodes
+    assert len(edges_gdf) == poa.n_edges
     rebuilt = Network.from_networkx(poa_graph)
     assert rebuilt.n_edges == poa.n_edges
     a, b = Router(poa), Router(rebuilt)
