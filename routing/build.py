@@ -85,6 +85,14 @@ def _way_table(
     return rows, sorted(strings, key=strings.__getitem__)
 
 
+def _empty(profile: Profile, osm: OSMData, *, clipped: bool) -> EmptyNetworkError:
+    where = " inside the clip area" if clipped else ""
+    return EmptyNetworkError(
+        f"no way usable by the {profile.name!r} profile{where} in {osm.source or 'the data'} "
+        f"({osm.n_ways} highway ways read)"
+    )
+
+
 def build_network(
     osm: OSMData,
     profile: Profile | str = "walk",
@@ -137,6 +145,8 @@ def build_network(
         inside[idx] = shapely.contains_xy(clip, osm.lon[idx], osm.lat[idx])
         valid &= inside
 
+    if not valid.any():
+        raise _empty(prof, osm, clipped=clip is not None)
     say("splitting ways")
     way_start = np.zeros(len(valid), dtype=bool)
     way_start[osm.offsets[:-1][lengths > 0]] = True
@@ -147,11 +157,7 @@ def build_network(
     run_len = np.bincount(run_id[valid], minlength=int(run_start.sum()))
     valid &= run_len[np.maximum(run_id, 0)] >= 2
     if not valid.any():
-        where = " inside the clip area" if clip is not None else ""
-        raise EmptyNetworkError(
-            f"no way usable by the {prof.name!r} profile{where} in {osm.source or 'the data'} "
-            f"({osm.n_ways} highway ways read)"
-        )
+        raise _empty(prof, osm, clipped=clip is not None)
     pos = np.flatnonzero(valid)
     node_ids = osm.node_ids[pos]
     lon, lat = osm.lon[pos], osm.lat[pos]

@@ -314,6 +314,9 @@ class Router:
         geo_total = net.coord_cum[net.seg_end[seg]] - net.coord_cum[start]
         with np.errstate(invalid="ignore", divide="ignore"):
             offset = np.where(geo_total > 0, along / geo_total * net.seg_length[seg], 0.0)
+        # a point on a segment's end node is exactly at that node
+        offset = np.where((t == 0.0) & (i0 == start), 0.0, offset)
+        offset = np.where((t == 1.0) & (i0 + 1 == net.seg_end[seg]), net.seg_length[seg], offset)
         snaps = []
         for k, (qlon, qlat) in enumerate(checked):
             if dist[k] > self.max_snap_m:
@@ -354,7 +357,28 @@ class Router:
         if fwd >= 0:
             nodes.append(int(self.network.seg_v[snap.segment]))
             costs.append(self._partial_cost(int(fwd), length - snap.offset_m))
+        return self._with_end_nodes(snap, nodes, costs)
+
+    def _with_end_nodes(self, snap: Snap, nodes: list[int], costs: list[float]) -> _Entry:
+        """Add the node a point lies exactly on, at no cost, whatever the segment's direction.
+
+        A point on a junction snaps onto one of the junction's segments; if that one is
+        one-way, the junction's other streets must still be usable from (and to) the point.
+        """
+        if snap.offset_m == 0.0:
+            nodes.append(int(self.network.seg_u[snap.segment]))
+            costs.append(0.0)
+        if snap.offset_m == float(self.network.seg_length[snap.segment]):
+            nodes.append(int(self.network.seg_v[snap.segment]))
+            costs.append(0.0)
         return _Entry(np.array(nodes, dtype=np.int64), np.array(costs, dtype=np.float64))
+
+    def _at_node(self, snap: Snap, node: int) -> bool:
+        """Whether a snapped point lies exactly on this end node of its segment."""
+        s = snap.segment
+        return (snap.offset_m == 0.0 and node == self.network.seg_u[s]) or (
+            snap.offset_m == float(self.network.seg_length[s]) and node == self.network.seg_v[s]
+        )
 
     def _arrive(self, snap: Snap) -> _Entry:
         """Nodes from which a snapped destination is reached along its own segment."""
@@ -367,7 +391,7 @@ class Router:
         if bwd >= 0:
             nodes.append(int(self.network.seg_v[snap.segment]))
             costs.append(self._partial_cost(int(bwd), length - snap.offset_m))
-        return _Entry(np.array(nodes, dtype=np.int64), np.array(costs, dtype=np.float64))
+        return self._with_end_nodes(snap, nodes, costs)
 
     def _direct(self, a: Snap, b: Snap) -> tuple[float, int]:
         """Cost and edge of going from ``a`` to ``b`` along their shared segment, if any."""
@@ -495,7 +519,7 @@ class Router:
                 *zip(edge_list, lengths, strict=True),
                 (tail_edge, tail_len),
             ]
-            route_edges = [lead_edge, *edge_list, tail_edge]
+            route_edges = [e for e, m in stretches if e >= 0 and m > 0]
             nodes = [start_node, *net.edge_v[edges].tolist()]
         length = float(sum(m for _, m in stretches))
         return Route(
@@ -517,6 +541,8 @@ class Router:
         fwd, bwd = self._seg_edge[s]
         start, end = int(net.seg_start[s]), int(net.seg_end[s])
         point = np.array([[snap.lon, snap.lat]])
+        if self._at_node(snap, node):
+            return point, -1, 0.0
         towards_u = node == net.seg_u[s] and bwd >= 0
         if net.seg_u[s] == net.seg_v[s]:  # a loop: pick the cheaper way round
             towards_u = bwd >= 0 and (fwd < 0 or snap.offset_m <= net.seg_length[s] / 2)
@@ -542,6 +568,8 @@ class Router:
         fwd, bwd = self._seg_edge[s]
         start, end = int(net.seg_start[s]), int(net.seg_end[s])
         point = np.array([[snap.lon, snap.lat]])
+        if self._at_node(snap, node):
+            return point, -1, 0.0
         from_u = node == net.seg_u[s] and fwd >= 0
         if net.seg_u[s] == net.seg_v[s]:
             from_u = fwd >= 0 and (bwd < 0 or snap.offset_m <= net.seg_length[s] / 2)
@@ -573,10 +601,12 @@ class Router:
         highways = self._edge_highways
         steps: list[dict[str, Any]] = []
         for edge, metres in stretches:
+            if edge < 0 or metres <= 0:
+                continue
             name, highway = names[edge], highways[edge]
             if steps and steps[-1]["name"] == name and (name or steps[-1]["highway"] == highway):
                 steps[-1]["length_m"] += metres
-            elif metres > 0 or not steps:
+            else:
                 steps.append({"name": name, "highway": highway, "length_m": metres})
         return steps
 
