@@ -1,0 +1,1 @@
+"""HTTP API of geomap (the registry and routing endpoints are built here)."""
