@@ -1,0 +1,221 @@
+"""Benchmark geomap's network engine against its peers on the Porto Alegre walking network.
+
+One command runs everything and writes ``benchmarks/results/network.json`` (raw medians,
+ratios, target verdicts, machine and package facts) and ``benchmarks/results/network.md``
+(a short table)::
+
+    python benchmarks/run.py                 # full run (~5 min on 2 cores)
+    python benchmarks/run.py --quick         # smoke run, results under benchmarks/.work/
+    python benchmarks/run.py --skip-valhalla # no Python 3.12 venv / pyvalhalla
+
+Sections: (1) building the network from the extract vs osmnx, and loading the saved
+network; (2) 1,000 random routes with geometry vs osmnx, igraph and Valhalla; (3) distance
+to the nearest of 50 facilities for every node vs networkx and pandana. See README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import BENCH_DIR, DEFAULT_PBF, WORK_DIR, Settings, git_state, machine_info
+
+PEERS = ("osmnx", "igraph", "pandana")
+
+
+def _missing(modules: tuple[str, ...]) -> list[str]:
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def ensure_requirements(install: bool) -> None:
+    """Exit with a clear message when geomap or a peer is missing (install peers if allowed)."""
+    if _missing(("routing",)):
+        sys.exit(
+            "geomap's 'routing' package is not importable: run `pip install -e .` at the "
+            "repository root first."
+        )
+    missing = _missing(PEERS)
+    if not missing:
+        return
+    req = BENCH_DIR / "requirements.txt"
+    if not install:
+        sys.exit(
+            f"missing benchmark peers: {', '.join(missing)}. Install them with "
+            f"`pip install -r {req}` (or drop --no-install)."
+        )
+    print(f"installing missing peers ({', '.join(missing)}) from {req}", flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-r", str(req)], check=True)
+    importlib.invalidate_caches()
+    still = _missing(PEERS)
+    if still:
+        sys.exit(f"still missing after pip install: {', '.join(still)}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="short smoke run (1 repeat, 100 pairs)")
+    p.add_argument("--skip-valhalla", action="store_true", help="do not set up or run Valhalla")
+    p.add_argument("--repeats", type=int, help="repeats per measurement (default 3, quick 1)")
+    p.add_argument("--pairs", type=int, help="random route pairs (default 1000, quick 100)")
+    p.add_argument("--pbf", type=Path, default=DEFAULT_PBF, help="OSM extract (.osm.pbf)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="results folder (default benchmarks/results; quick: benchmarks/.work/results-quick)",
+    )
+    p.add_argument(
+        "--no-install", action="store_true", help="do not pip install missing peers; just fail"
+    )
+    return p.parse_args(argv)
+
+
+def make_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the options (quick mode shrinks every count)."""
+    quick = args.quick
+    out = args.out or (WORK_DIR / "results-quick" if quick else BENCH_DIR / "results")
+    repeats = args.repeats or (1 if quick else 3)
+    pairs = args.pairs or (100 if quick else 1000)
+    t_start = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - t_start:7.1f}s] {message}", flush=True)
+
+    return Settings(
+        pbf=args.pbf.resolve(),
+        out_dir=out.resolve(),
+        work_dir=WORK_DIR,
+        repeats=repeats,
+        n_pairs=pairs,
+        n_single_pairs=10 if quick else 100,
+        quick=quick,
+        skip_valhalla=args.skip_valhalla,
+        log=log,
+    )
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_results(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """Write ``network.json`` and ``network.md`` into ``out_dir``."""
+    from report import render
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out_dir / "network.json", out_dir / "network.md"
+    tmp = json_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1, default=_json_default) + "\n")
+    tmp.replace(json_path)
+    md_path.write_text(render(results))
+    return json_path, md_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every section and write the results; return the process exit code."""
+    args = parse_args(argv)
+    ensure_requirements(install=not args.no_install)
+    settings = make_settings(args)
+    log = settings.log
+    if not settings.pbf.is_file():
+        sys.exit(f"OSM extract not found: {settings.pbf} (use --pbf)")
+
+    import bench_build
+    import bench_facilities
+    import bench_routes
+    import prepare
+    from valhalla_peer import ValhallaPeer, describe
+
+    from routing import Network
+
+    machine = machine_info()  # before the run: date and code state measured
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    log(f"preparing (untimed): OSM XML copies and a saved network in {settings.work_dir}")
+    xml = prepare.osm_xml_copies(settings.pbf, settings.work_dir)
+    saved = prepare.saved_network(settings.pbf, settings.work_dir)
+    net = Network.load(saved)
+    log(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} directed edges")
+
+    valhalla = None
+    if not settings.skip_valhalla:
+        log("setting up Valhalla (Python 3.12 venv, pyvalhalla)")
+        valhalla = ValhallaPeer(settings)
+        if not valhalla.setup():
+            log(f"  Valhalla unavailable: {valhalla.error}")
+
+    log("1/3 build from the extract")
+    build = bench_build.run(settings, xml, saved)
+    if valhalla is not None:
+        build["valhalla_tiles"] = valhalla.build_tiles()
+        build["valhalla"] = describe(valhalla)
+
+    log("2/3 random routes with geometry")
+    routes = bench_routes.run(settings, net, valhalla)
+
+    log("3/3 nearest of 50 facilities from every node")
+    facilities = bench_facilities.run(settings, net)
+
+    osmnx_walk = build["tools"]["osmnx_walk_xml"]
+    results = {
+        "benchmark": "network",
+        "machine": {**machine, "git_at_end": git_state()},
+        "settings": {
+            "quick": settings.quick,
+            "repeats": settings.repeats,
+            "pairs": settings.n_pairs,
+            "per_pair_osmnx_subsample": settings.n_single_pairs,
+            "facilities": settings.n_facilities,
+            "seed": settings.seed,
+            "valhalla": "skipped" if valhalla is None else "attempted",
+        },
+        "dataset": {
+            "name": "porto_alegre",
+            "pbf": str(settings.pbf),
+            "pbf_bytes": settings.pbf.stat().st_size,
+            "profile": "walk",
+            "nodes": net.n_nodes,
+            "edges": net.n_edges,
+            "segments": net.n_segments,
+            "osmnx_walk_nodes": osmnx_walk["nodes"],
+            "osmnx_walk_edges": osmnx_walk["edges"],
+        },
+        "build": build,
+        "routes": routes,
+        "facilities": facilities,
+    }
+    targets = [t for s in ("build", "routes", "facilities") for t in results[s]["targets"]]
+    results["summary"] = {
+        "targets_passed": sum(t["passed"] is True for t in targets),
+        "targets_failed": [t["name"] for t in targets if t["passed"] is False],
+        "targets_total": len(targets),
+    }
+    json_path, md_path = write_results(results, settings.out_dir)
+    log(f"wrote {json_path} and {md_path}")
+    for t in targets:
+        mark = {True: "PASS", False: "FAIL", None: "n/a "}[t["passed"]]
+        value = "n/a" if t["value"] is None else f"{t['value']:.2f}"
+        log(f"  {mark} {t['name']}: {value} (wanted {t['op']} {t['bound']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
