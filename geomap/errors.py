@@ -7,6 +7,8 @@ exception that fits (``ValueError``, ``OSError`` ...) so that generic handlers s
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class GeomapError(Exception):
     """Base class of every error raised on purpose by geomap."""
@@ -45,3 +47,39 @@ class NetworkFormatError(GeomapError, ValueError):
 
 class UnknownProfileError(GeomapError, ValueError):
     """A travel profile name that is not defined."""
+
+
+class RegistryValidationError(GeomapError, ValueError):
+    """One or more features or fields are invalid; ``problems`` lists every one.
+
+    Each problem is a dict with ``index`` (feature position, or None), ``id`` (feature id, or
+    None), ``field`` (a dotted path such as ``properties.services[1]``) and ``message``.
+    """
+
+    def __init__(self, problems: list[dict[str, Any]], summary: str | None = None) -> None:
+        self.problems = problems
+        super().__init__(summary or f"{len(problems)} problem(s) in the input")
+
+
+class NotFoundError(GeomapError, LookupError):
+    """No record with that id that the caller may see."""
+
+
+class ConflictError(GeomapError, ValueError):
+    """The record already exists (create) or the change conflicts with its state."""
+
+
+class PreconditionRequiredError(GeomapError, ValueError):
+    """A change to an existing record was sent without ``If-Match``."""
+
+
+class PreconditionFailedError(GeomapError, ValueError):
+    """The record changed since the caller read it: its ETag no longer matches."""
+
+
+class AuthenticationError(GeomapError, PermissionError):
+    """The API token is missing where needed, unknown or revoked."""
+
+
+class PermissionDeniedError(GeomapError, PermissionError):
+    """The caller is known but its role or countries do not allow this action."""

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
         A point farther than this from any road is refused.
     walk_speed_kmh : float
         Walking speed used for walking times.
+    registry_db : Path
+        The registry's SQLite file.
+    max_body_bytes : int
+        Largest request body the API accepts (1 MiB).
+    country_tolerance_km : float
+        How far outside its declared country's outline a place may lie.
+    public_url : str, optional
+        Base URL the API is reached at (for links); taken from the request when unset.
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOMAP_")
@@ -31,3 +39,7 @@ class Settings(BaseSettings):
     output_dir: Path = Field(default=Path("geomap-out"))
     max_snap_m: float = Field(default=500.0, gt=0)
     walk_speed_kmh: float = Field(default=4.5, gt=0)
+    registry_db: Path = Field(default=Path("geomap-data/registry.sqlite"))
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    country_tolerance_km: float = Field(default=25.0, ge=0)
+    public_url: str | None = None

@@ -1,0 +1,150 @@
+"""Controlled vocabularies of the registry.
+
+Service codes follow the support-space minimum package and the response sectors of the
+regional platform; each has labels in Spanish, Portuguese and English and an HXL sector tag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    """A vocabulary entry: a stable code and its labels."""
+
+    code: str
+    es: str
+    pt: str
+    en: str
+    hxl: str = ""
+
+
+KINDS: dict[str, Term] = {
+    t.code: t
+    for t in (
+        Term("support_space", "Espacio de apoyo", "Espaço de apoio", "Support space"),
+        Term(
+            "information_point", "Punto de información", "Ponto de informação", "Information point"
+        ),
+        Term("service_point", "Punto de servicio", "Ponto de serviço", "Service point"),
+    )
+}
+
+SERVICES: dict[str, Term] = {
+    t.code: t
+    for t in (
+        Term(
+            "information_orientation",
+            "Información y orientación",
+            "Informação e orientação",
+            "Information and orientation",
+            "#sector+info",
+        ),
+        Term(
+            "legal_documentation",
+            "Orientación legal y documentación",
+            "Orientação jurídica e documentação",
+            "Legal orientation and documentation",
+            "#sector+protection+legal",
+        ),
+        Term(
+            "psychosocial_support",
+            "Apoyo psicosocial",
+            "Apoio psicossocial",
+            "Psychosocial support",
+            "#sector+health+mhpss",
+        ),
+        Term(
+            "first_aid_health",
+            "Primeros auxilios y salud",
+            "Primeiros socorros e saúde",
+            "First aid and health",
+            "#sector+health",
+        ),
+        Term(
+            "water_sanitation",
+            "Agua, baños y duchas",
+            "Água, banheiros e chuveiros",
+            "Water, toilets and showers",
+            "#sector+wash",
+        ),
+        Term("food", "Alimentación", "Alimentação", "Food", "#sector+food"),
+        Term(
+            "overnight_shelter",
+            "Alojamiento temporal",
+            "Abrigo temporário",
+            "Overnight shelter",
+            "#sector+shelter",
+        ),
+        Term(
+            "humanitarian_transport",
+            "Transporte humanitario",
+            "Transporte humanitário",
+            "Humanitarian transport",
+            "#sector+transport",
+        ),
+        Term(
+            "protection_gbv_referral",
+            "Protección y remisión VBG",
+            "Proteção e encaminhamento VBG",
+            "Protection and GBV referral",
+            "#sector+protection+gbv",
+        ),
+        Term(
+            "child_protection",
+            "Protección de la niñez y espacio amigable",
+            "Proteção da infância e espaço amigável",
+            "Child protection and child-friendly space",
+            "#sector+protection+child",
+        ),
+        Term(
+            "connectivity",
+            "Conectividad: carga de teléfono, wifi, llamadas",
+            "Conectividade: carregar telefone, wifi, chamadas",
+            "Connectivity: phone charging, wifi, calls",
+            "#sector+connectivity",
+        ),
+        Term(
+            "cash_assistance",
+            "Transferencias monetarias",
+            "Transferências monetárias",
+            "Cash assistance",
+            "#sector+cash",
+        ),
+        Term(
+            "integration_employment",
+            "Integración y empleo",
+            "Integração e emprego",
+            "Integration and employment",
+            "#sector+integration",
+        ),
+    )
+}
+
+POPULATIONS: dict[str, Term] = {
+    t.code: t
+    for t in (
+        Term("everyone", "Todas las personas", "Todas as pessoas", "Everyone"),
+        Term("women", "Mujeres", "Mulheres", "Women"),
+        Term(
+            "children_adolescents",
+            "Niñas, niños y adolescentes",
+            "Crianças e adolescentes",
+            "Children and adolescents",
+        ),
+        Term("lgbtiq", "Personas LGBTIQ+", "Pessoas LGBTIQ+", "LGBTIQ+ people"),
+        Term(
+            "disabilities",
+            "Personas con discapacidad",
+            "Pessoas com deficiência",
+            "People with disabilities",
+        ),
+        Term("indigenous", "Pueblos indígenas", "Povos indígenas", "Indigenous peoples"),
+        Term("older_people", "Personas mayores", "Pessoas idosas", "Older people"),
+    )
+}
+
+STATUSES = ("active", "temporarily_closed", "closed")
+VISIBILITIES = ("public", "partners", "restricted")
+WHEELCHAIR = ("yes", "limited", "no", "unknown")
