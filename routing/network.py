@@ -148,6 +148,13 @@ class Network:
         return rev
 
     @cached_property
+    def segment_edges(self) -> npt.NDArray[np.int64]:
+        """``(n_segments, 2)``: forward and backward directed edge of each segment (-1: none)."""
+        pairs = np.full((self.n_segments, 2), -1, dtype=np.int64)
+        pairs[self.edge_seg, self.edge_rev.astype(np.int64)] = np.arange(self.n_edges)
+        return pairs
+
+    @cached_property
     def edge_u(self) -> Int32Array:
         """Tail node of each directed edge."""
         return np.where(self.edge_rev, self.seg_v[self.edge_seg], self.seg_u[self.edge_seg])
@@ -161,6 +168,22 @@ class Network:
     def edge_length(self) -> FloatArray:
         """Length of each directed edge in metres."""
         return self.seg_length[self.edge_seg]
+
+    @cached_property
+    def projection(self) -> Any:
+        """A pyproj transformer from lon/lat to a transverse Mercator centred on the network.
+
+        Used wherever metres are needed locally (snapping, exposure to risk zones).
+        """
+        from pyproj import Transformer
+
+        lon0 = float(np.median(self.node_lon)) if self.n_nodes else 0.0
+        lat0 = float(np.median(self.node_lat)) if self.n_nodes else 0.0
+        return Transformer.from_crs(
+            "EPSG:4326",
+            f"+proj=tmerc +lon_0={lon0} +lat_0={lat0} +k=1 +ellps=WGS84 +units=m",
+            always_xy=True,
+        )
 
     def edge_attr(self, key: str) -> list[str | None]:
         """Value of a way attribute for every directed edge (None when absent).

@@ -207,9 +207,7 @@ class Router:
         order_b = np.argsort(v, kind="stable")
         self._fwd = (self._indptr(u[order_f], n), v[order_f], w[order_f], order_f)
         self._bwd = (self._indptr(v[order_b], n), u[order_b], w[order_b], order_b)
-        seg_edge = np.full((network.n_segments, 2), -1, dtype=np.int64)
-        seg_edge[network.edge_seg, network.edge_rev.astype(np.int64)] = np.arange(network.n_edges)
-        self._seg_edge = seg_edge  # [:, 0] forward edge, [:, 1] backward edge
+        self._seg_edge = network.segment_edges  # [:, 0] forward edge, [:, 1] backward edge
 
     @staticmethod
     def _indptr(sorted_tails: IntArray, n: int) -> IntArray:
@@ -219,19 +217,6 @@ class Router:
 
     # ------------------------------------------------------------------ snapping
     @cached_property
-    def _projection(self) -> Any:
-        from pyproj import Transformer
-
-        net = self.network
-        lon0 = float(np.median(net.node_lon)) if net.n_nodes else 0.0
-        lat0 = float(np.median(net.node_lat)) if net.n_nodes else 0.0
-        return Transformer.from_crs(
-            "EPSG:4326",
-            f"+proj=tmerc +lon_0={lon0} +lat_0={lat0} +k=1 +ellps=WGS84 +units=m",
-            always_xy=True,
-        )
-
-    @cached_property
     def _pieces(self) -> tuple[Any, IntArray, IntArray, FloatArray, FloatArray]:
         import shapely
 
@@ -240,7 +225,7 @@ class Router:
         piece_seg = np.repeat(np.arange(net.n_segments), counts)
         offsets = np.cumsum(counts) - counts
         piece_start = np.repeat(net.seg_start - offsets, counts) + np.arange(int(counts.sum()))
-        x, y = self._projection.transform(net.coord_lon, net.coord_lat)
+        x, y = self.network.projection.transform(net.coord_lon, net.coord_lat)
         x = np.asarray(x)
         y = np.asarray(y)
         a = np.column_stack([x[piece_start], y[piece_start]])
@@ -287,7 +272,7 @@ class Router:
         tree, piece_seg, piece_start, x, y = self._pieces
         lon = np.array([p[0] for p in checked])
         lat = np.array([p[1] for p in checked])
-        qx, qy = (np.asarray(c) for c in self._projection.transform(lon, lat))
+        qx, qy = (np.asarray(c) for c in self.network.projection.transform(lon, lat))
         query = shapely.points(qx, qy)
         idx, _ = tree.query_nearest(query, all_matches=False, return_distance=True)
         found = np.full(len(checked), -1, dtype=np.int64)
