@@ -116,6 +116,8 @@ class Route:
     steps : list of dict
         Consecutive stretches on one street: ``name`` (None if unnamed), ``highway``,
         ``length_m``.
+    stretches : list of (int, float)
+        Each directed edge travelled and the metres travelled on it (partial at the ends).
     """
 
     cost: float
@@ -127,6 +129,7 @@ class Route:
     origin: Snap
     destination: Snap
     steps: list[dict[str, Any]] = field(default_factory=list)
+    stretches: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def street_names(self) -> list[str]:
@@ -161,7 +164,7 @@ class Route:
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Entries:
     """How a snapped point joins the graph: nodes with costs and lengths."""
 
     nodes: IntArray
@@ -182,6 +185,10 @@ class Router:
         Travel speed for durations; defaults to the profile's (4.5 km/h walking).
     max_snap_m : float
         A point farther than this from every edge is refused.
+    landmarks_from : Router, optional
+        Reuse another router's landmark costs. They stay exact lower bounds when every weight
+        here is at least that router's weight (penalties only added), which saves the landmark
+        searches for alternative routes.
     """
 
     def __init__(
@@ -191,6 +198,7 @@ class Router:
         weights: FloatArray | None = None,
         speed_kmh: float | None = None,
         max_snap_m: float = 500.0,
+        landmarks_from: Router | None = None,
     ) -> None:
         self.network = network
         w = network.edge_length if weights is None else np.asarray(weights, dtype=np.float64)
@@ -208,6 +216,11 @@ class Router:
         self._fwd = (self._indptr(u[order_f], n), v[order_f], w[order_f], order_f)
         self._bwd = (self._indptr(v[order_b], n), u[order_b], w[order_b], order_b)
         self._seg_edge = network.segment_edges  # [:, 0] forward edge, [:, 1] backward edge
+        if landmarks_from is not None:
+            if landmarks_from.network is not network or np.any(w < landmarks_from.weights):
+                raise ValueError("landmarks can only be shared by weights that are never lower")
+            self.__dict__["_landmarks"] = landmarks_from._landmarks
+            self.__dict__["_pieces"] = landmarks_from._pieces
 
     @staticmethod
     def _indptr(sorted_tails: IntArray, n: int) -> IntArray:
@@ -331,7 +344,7 @@ class Router:
             return 0.0 if math.isfinite(w) else math.inf
         return float(w * (length / full))
 
-    def _leave(self, snap: Snap) -> _Entry:
+    def departures(self, snap: Snap) -> Entries:
         """Nodes reachable from a snapped origin along its own segment."""
         fwd, bwd = self._seg_edge[snap.segment]
         length = float(self.network.seg_length[snap.segment])
@@ -344,7 +357,7 @@ class Router:
             costs.append(self._partial_cost(int(fwd), length - snap.offset_m))
         return self._with_end_nodes(snap, nodes, costs)
 
-    def _with_end_nodes(self, snap: Snap, nodes: list[int], costs: list[float]) -> _Entry:
+    def _with_end_nodes(self, snap: Snap, nodes: list[int], costs: list[float]) -> Entries:
         """Add the node a point lies exactly on, at no cost, whatever the segment's direction.
 
         A point on a junction snaps onto one of the junction's segments; if that one is
@@ -356,7 +369,7 @@ class Router:
         if snap.offset_m == float(self.network.seg_length[snap.segment]):
             nodes.append(int(self.network.seg_v[snap.segment]))
             costs.append(0.0)
-        return _Entry(np.array(nodes, dtype=np.int64), np.array(costs, dtype=np.float64))
+        return Entries(np.array(nodes, dtype=np.int64), np.array(costs, dtype=np.float64))
 
     def _at_node(self, snap: Snap, node: int) -> bool:
         """Whether a snapped point lies exactly on this end node of its segment."""
@@ -365,7 +378,7 @@ class Router:
             snap.offset_m == float(self.network.seg_length[s]) and node == self.network.seg_v[s]
         )
 
-    def _arrive(self, snap: Snap) -> _Entry:
+    def arrivals(self, snap: Snap) -> Entries:
         """Nodes from which a snapped destination is reached along its own segment."""
         fwd, bwd = self._seg_edge[snap.segment]
         length = float(self.network.seg_length[snap.segment])
@@ -415,7 +428,7 @@ class Router:
 
     def route_snapped(self, a: Snap, b: Snap) -> Route:
         """Shortest route between two already snapped points (see :meth:`route`)."""
-        leave, arrive = self._leave(a), self._arrive(b)
+        leave, arrive = self.departures(a), self.arrivals(b)
         best, end, edges = self._search(leave, arrive)
         direct, direct_edge = self._direct(a, b)
         if direct <= best and direct_edge >= 0:
@@ -428,7 +441,7 @@ class Router:
             )
         return self._assemble(a, b, edges, best, first=int(arrive.nodes[end]))
 
-    def _search(self, leave: _Entry, arrive: _Entry) -> tuple[float, int, IntArray]:
+    def _search(self, leave: Entries, arrive: Entries) -> tuple[float, int, IntArray]:
         """A* with landmarks from entry nodes to exit nodes: cost, exit used, edges."""
         indptr, adj, w, order = self._fwd
         lm_from, lm_to = self._landmarks
@@ -517,6 +530,7 @@ class Router:
             origin=a,
             destination=b,
             steps=self._steps(stretches),
+            stretches=[(e, m) for e, m in stretches if e >= 0 and m > 0],
         )
 
     def _from_snap(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
@@ -616,7 +630,7 @@ class Router:
         """
         one = np.zeros(1)
         best, _, edges = self._search(
-            _Entry(np.array([source], np.int64), one), _Entry(np.array([target], np.int64), one)
+            Entries(np.array([source], np.int64), one), Entries(np.array([target], np.int64), one)
         )
         if not math.isfinite(best):
             return math.inf, []
@@ -662,7 +676,7 @@ class Router:
     def _entries(
         self, snaps: list[Snap], *, arriving: bool
     ) -> tuple[IntArray, FloatArray, IntArray]:
-        entries = [self._arrive(s) if arriving else self._leave(s) for s in snaps]
+        entries = [self.arrivals(s) if arriving else self.departures(s) for s in snaps]
         ptr = np.zeros(len(entries) + 1, dtype=np.int64)
         np.cumsum([len(e.nodes) for e in entries], out=ptr[1:])
         nodes = np.concatenate([e.nodes for e in entries]) if entries else np.empty(0, np.int64)
@@ -743,7 +757,7 @@ class Router:
         costs : ndarray
             Their costs.
         """
-        entry = self._leave(self.snap(origin, what="origin"))
+        entry = self.departures(self.snap(origin, what="origin"))
         dist, _ = self.node_costs(entry.nodes, source_costs=entry.costs, limit=limit)
         nodes = np.flatnonzero(np.isfinite(dist))
         order = np.argsort(dist[nodes], kind="stable")

@@ -35,7 +35,6 @@ from geomap.errors import (
     RegistryValidationError,
 )
 from geomap.registry.access import ROLES, Caller, hash_token, new_token
-from geomap.registry.validate import Place
 
 SCHEMA_VERSION = 1
 BBox = tuple[float, float, float, float]
@@ -116,6 +115,24 @@ def _bounds(geometry: dict[str, Any]) -> BBox:
 
     xs, ys = zip(*((p[0], p[1]) for p in points(geometry["coordinates"])), strict=True)
     return min(xs), min(ys), max(xs), max(ys)
+
+
+class Item(Protocol):
+    """What the store writes: a validated feature (a place, a risk zone ...)."""
+
+    @property
+    def id(self) -> str:
+        """Stable id."""
+        ...
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        """Validated properties (``country`` and ``visibility`` drive access)."""
+        ...
+
+    def geometry(self) -> dict[str, Any]:
+        """RFC 7946 geometry."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -205,12 +222,12 @@ class RegistryStore(Protocol):
         """Bounding box of the records the caller may see."""
         ...
 
-    def create(self, collection: str, place: Place, caller: Caller, why: str) -> Record:
+    def create(self, collection: str, place: Item, caller: Caller, why: str) -> Record:
         """Add a new record."""
         ...
 
     def replace(
-        self, collection: str, place: Place, if_match: str, caller: Caller, why: str
+        self, collection: str, place: Item, if_match: str, caller: Caller, why: str
     ) -> Record:
         """Replace a record's content, if its ETag is still ``if_match``."""
         ...
@@ -232,7 +249,7 @@ class RegistryStore(Protocol):
     def import_places(
         self,
         collection: str,
-        places: Sequence[Place],
+        places: Sequence[Item],
         caller: Caller,
         why: str,
         *,
@@ -520,14 +537,14 @@ class SQLiteStore:
             )
         return row
 
-    def _check_write(self, caller: Caller, place: Place) -> None:
+    def _check_write(self, caller: Caller, place: Item) -> None:
         if not caller.can_write(place.properties.get("country")):
             raise PermissionDeniedError(
                 f"{caller.role} {caller.name!r} may not write records of country "
                 f"{place.properties.get('country')}"
             )
 
-    def create(self, collection: str, place: Place, caller: Caller, why: str = "") -> Record:
+    def create(self, collection: str, place: Item, caller: Caller, why: str = "") -> Record:
         """Add a new record.
 
         Raises
@@ -555,7 +572,7 @@ class SQLiteStore:
             )
 
     def replace(
-        self, collection: str, place: Place, if_match: str, caller: Caller, why: str = ""
+        self, collection: str, place: Item, if_match: str, caller: Caller, why: str = ""
     ) -> Record:
         """Replace a record's content if its ETag still equals ``if_match``.
 
@@ -662,7 +679,7 @@ class SQLiteStore:
     def import_places(
         self,
         collection: str,
-        places: Sequence[Place],
+        places: Sequence[Item],
         caller: Caller,
         why: str = "",
         *,

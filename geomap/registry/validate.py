@@ -28,7 +28,7 @@ COUNTRY_TOLERANCE_KM = 25.0
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
 
 
 def parse_json(data: bytes | str, *, what: str = "body") -> Any:
@@ -324,7 +324,7 @@ def validate_place(
     if fid is None:
         if require_id:
             problem("id", "required: a stable identifier")
-    elif fid_text is None or not _ID.match(fid_text):
+    elif fid_text is None or not ID_PATTERN.match(fid_text):
         problem("id", "must be 1-128 letters, digits, '.', '_' or '-', starting alphanumeric")
     point = _point(feature.get("geometry"), problem)
     properties = feature.get("properties")

@@ -1,0 +1,670 @@
+"""Safe routes and the answers built on them.
+
+:class:`SafeRouter` keeps a network, the current risk layer and the cost parameters. Weights are
+cached per (risk-layer version, day or night, zones in force) and rebuilt only when the layer
+changes; the metres of every edge inside every zone are computed once per layer version.
+
+Answers:
+
+* :meth:`SafeRouter.safe_route` — the safest route A→B with an exposure summary, the support
+  sites near it, distinct alternatives, and the plain shortest route beside it; when ``avoid``
+  zones leave no route, :class:`NoSafeRouteError` carries the least-risk route, marked as
+  crossing them;
+* :meth:`SafeRouter.go_to_help` — the best open site offering a service, by walking time, with
+  opening hours evaluated at the arrival time; :meth:`SafeRouter.via` — a route through places;
+* :meth:`SafeRouter.plan_stages` — days of at most N km ending at overnight shelters, and gaps;
+* :meth:`SafeRouter.nearby` — sites reachable within T minutes by network walking time;
+* :meth:`SafeRouter.catchments` — areas reachable within several times, following the streets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from geomap.errors import NoRouteError
+from routing.costs import CostParams, Exposure, RiskZone, compute_exposure, edge_weights
+from routing.network import Network
+from routing.router import Route, Router
+
+FloatArray = npt.NDArray[np.float64]
+LonLat = tuple[float, float]
+
+#: Weight of each risk level in the exposure score used to rank alternatives.
+LEVEL_SCORE = {"avoid": 100.0, "high": 10.0, "medium": 3.0, "low": 1.0}
+
+
+class NoSafeRouteError(NoRouteError):
+    """Avoid zones leave no route; ``least_risk`` is the best route that crosses them."""
+
+    def __init__(self, message: str, least_risk: RouteReport | None) -> None:
+        super().__init__(message)
+        self.least_risk = least_risk
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place that routes can lead to (built from the registry by the caller).
+
+    Attributes
+    ----------
+    id, name : str
+        Identity.
+    lon, lat : float
+        Location.
+    services : tuple of str
+        Service codes offered.
+    opening_hours : str, optional
+        OSM ``opening_hours``; None means unknown.
+    languages, populations : tuple of str
+        Languages spoken and populations served.
+    active : bool
+        False for temporarily closed or closed places.
+    """
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    services: tuple[str, ...] = ()
+    opening_hours: str | None = None
+    languages: tuple[str, ...] = ()
+    populations: tuple[str, ...] = ("everyone",)
+    active: bool = True
+
+    def open_at(self, when: datetime) -> bool | None:
+        """Whether the site is open at ``when`` (local time); None when hours are unknown."""
+        if self.opening_hours is None:
+            return None
+        from opening_hours import OpeningHours
+
+        return bool(OpeningHours(self.opening_hours).is_open(when.replace(tzinfo=None)))
+
+    def serves(self, population: str | None) -> bool:
+        """Whether the site serves this population (everyone-sites serve all)."""
+        return (
+            population is None or "everyone" in self.populations or population in self.populations
+        )
+
+
+@dataclass
+class RouteReport:
+    """A route with what it exposes the walker to."""
+
+    route: Route
+    exposure: dict[str, Any]
+    risk_score: float
+    crosses_avoid: bool = False
+    sites_along: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """The route as a GeoJSON Feature with the exposure summary and sites along it."""
+        feature = self.route.to_geojson()
+        feature["properties"].update(
+            {
+                "exposure": self.exposure,
+                "risk_score": round(self.risk_score, 1),
+                "crosses_avoid_zones": self.crosses_avoid,
+                "sites_along": self.sites_along,
+            }
+        )
+        return feature
+
+
+@dataclass
+class SafeRouteAnswer:
+    """The safest route, its alternatives, and the plain shortest route for comparison."""
+
+    routes: list[RouteReport]
+    shortest: RouteReport
+    night: bool
+
+    def comparison(self) -> dict[str, float]:
+        """How much longer and how much safer the safest route is than the shortest."""
+        best, short = self.routes[0], self.shortest
+        return {
+            "extra_length_m": round(best.route.length_m - short.route.length_m, 1),
+            "extra_minutes": round((best.route.duration_s - short.route.duration_s) / 60, 1),
+            "risk_score_reduction": round(short.risk_score - best.risk_score, 1),
+            "metres_in_risk_zones_avoided": round(
+                short.exposure["in_zones_m"] - best.exposure["in_zones_m"], 1
+            ),
+        }
+
+
+@dataclass
+class Stage:
+    """One day of a staged walk."""
+
+    day: int
+    from_km: float
+    to_km: float
+    shelter: Site | None
+    detour_m: float
+
+
+class SafeRouter:
+    """Safe routing on a network with a risk layer.
+
+    Parameters
+    ----------
+    network : Network
+        The walking network.
+    zones : sequence of RiskZone
+        The risk layer.
+    layer_version : int
+        Version of the risk layer (weights are cached per version).
+    params : CostParams
+        Speeds and penalties.
+    elevation : ndarray, optional
+        Elevation per node, for the slope factor.
+    max_snap_m : float
+        Snapping distance limit.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        zones: Sequence[RiskZone] = (),
+        layer_version: int = 0,
+        params: CostParams | None = None,
+        elevation: FloatArray | None = None,
+        max_snap_m: float = 500.0,
+    ) -> None:
+        self.network = network
+        self.params = params or CostParams()
+        self.elevation = elevation
+        self.max_snap_m = max_snap_m
+        self._routers: dict[tuple[Any, ...], Router] = {}
+        self.set_zones(zones, layer_version)
+
+    # ------------------------------------------------------------------ layer and weights
+    def set_zones(self, zones: Sequence[RiskZone], layer_version: int) -> None:
+        """Replace the risk layer; exposure is recomputed now and weights lazily."""
+        self.zones = tuple(zones)
+        self.layer_version = layer_version
+        self.exposure: Exposure = compute_exposure(self.network, self.zones)
+        self._routers = {k: r for k, r in self._routers.items() if k[0] == "plain"}
+
+    @cached_property
+    def plain(self) -> Router:
+        """Shortest paths by length (no penalties, no closed edges)."""
+        return Router(self.network, speed_kmh=self.params.speed_kmh, max_snap_m=self.max_snap_m)
+
+    def _active_key(self, when: datetime | None, night: bool) -> tuple[str, ...]:
+        return tuple(z.id for z in self.zones if z.active(when, night=night))
+
+    def router(
+        self, *, night: bool, when: datetime | None = None, avoid_multiplier: float | None = None
+    ) -> Router:
+        """The router for the current layer by day or night (cached)."""
+        key = ("safe", self.layer_version, night, self._active_key(when, night), avoid_multiplier)
+        if key not in self._routers:
+            weights = edge_weights(
+                self.network,
+                self.exposure,
+                self.params,
+                night=night,
+                when=when,
+                elevation=self.elevation,
+                avoid_multiplier=avoid_multiplier,
+            )
+            self._routers[key] = Router(
+                self.network,
+                weights=weights.seconds,
+                speed_kmh=self.params.speed_kmh,
+                max_snap_m=self.max_snap_m,
+            )
+        return self._routers[key]
+
+    def walking_router(self, *, night: bool, when: datetime | None = None) -> Router:
+        """Plain walking time, with edges in force ``avoid`` zones closed (for reach queries)."""
+        key = ("walk", self.layer_version, night, self._active_key(when, night))
+        if key not in self._routers:
+            speed = self.params.speed_kmh / 3.6
+            seconds = self.network.edge_length / speed
+            active = [z.active(when, night=night) and z.level == "avoid" for z in self.zones]
+            edges, _, _ = self.exposure.per_edge(self.network, active)
+            seconds = seconds.copy()
+            seconds[edges] = math.inf
+            self._routers[key] = Router(
+                self.network, weights=seconds, speed_kmh=self.params.speed_kmh,
+                max_snap_m=self.max_snap_m,
+            )  # fmt: skip
+        return self._routers[key]
+
+    # ------------------------------------------------------------------ exposure
+    def report(self, route: Route, *, night: bool, when: datetime | None = None) -> RouteReport:
+        """Exposure summary of a route: metres per risk level and type, unlit, no sidewalk."""
+        net = self.network
+        active = [z.active(when, night=night) for z in self.zones]
+        edges, zone, metres = self.exposure.per_edge(net, active)
+        by_edge: dict[int, list[tuple[int, float]]] = {}
+        for e, z, m in zip(edges.tolist(), zone.tolist(), metres.tolist(), strict=True):
+            by_edge.setdefault(e, []).append((z, m))
+        levels = dict.fromkeys(("avoid", "high", "medium", "low"), 0.0)
+        types: dict[str, float] = {}
+        crossed: set[str] = set()
+        lit = net.edge_attr("lit")
+        sidewalk = net.edge_attr("sidewalk")
+        highway = net.edge_attr("highway")
+        unlit = unknown_lit = no_sidewalk = in_zones = 0.0
+        for e, travelled in route.stretches:
+            share = float(travelled / net.edge_length[e]) if net.edge_length[e] > 0 else 0.0
+            for z, m in by_edge.get(e, ()):
+                inside = float(min(m, net.edge_length[e]) * share)
+                zone_obj = self.zones[z]
+                levels[zone_obj.level] += inside
+                types[zone_obj.risk_type] = types.get(zone_obj.risk_type, 0.0) + inside
+                in_zones += inside
+                if zone_obj.level == "avoid" and inside > 0:
+                    crossed.add(zone_obj.id)
+            if lit[e] == "no":
+                unlit += travelled
+            elif lit[e] is None:
+                unknown_lit += travelled
+            if highway[e] in {"trunk", "trunk_link", "primary", "primary_link"} and sidewalk[e] in {
+                "no",
+                "none",
+            }:
+                no_sidewalk += travelled
+        exposure = {
+            "by_level_m": {k: round(v, 1) for k, v in levels.items()},
+            "by_type_m": {k: round(v, 1) for k, v in sorted(types.items())},
+            "in_zones_m": round(in_zones, 1),
+            "unlit_m": round(unlit, 1),
+            "lighting_unknown_m": round(unknown_lit, 1),
+            "main_road_without_sidewalk_m": round(no_sidewalk, 1),
+            "avoid_zones_crossed": sorted(crossed),
+        }
+        score = sum(LEVEL_SCORE[k] * v for k, v in levels.items()) / 1000.0
+        return RouteReport(route, exposure, score, crosses_avoid=bool(crossed))
+
+    def sites_along(
+        self, route: Route, sites: Sequence[Site], *, within_m: float
+    ) -> list[dict[str, Any]]:
+        """Sites within ``within_m`` metres of the route line, in the order met along it."""
+        import shapely
+
+        if not sites:
+            return []
+        to_m = self.network.projection.transform
+        x, y = to_m(route.coords[:, 0], route.coords[:, 1])
+        line = shapely.LineString(np.column_stack([x, y]))
+        sx, sy = to_m(np.array([s.lon for s in sites]), np.array([s.lat for s in sites]))
+        points = shapely.points(np.asarray(sx), np.asarray(sy))
+        dist = shapely.distance(line, points)
+        along = shapely.line_locate_point(line, points)
+        scale = route.length_m / line.length if line.length > 0 else 1.0
+        out = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "distance_from_route_m": round(float(d), 1),
+                "at_km": round(float(a) * scale / 1000.0, 3),
+            }
+            for s, d, a in zip(sites, dist, along, strict=True)
+            if d <= within_m
+        ]
+        return sorted(out, key=lambda r: r["at_km"])
+
+    # ------------------------------------------------------------------ answers
+    def safe_route(
+        self,
+        origin: Sequence[float],
+        destination: Sequence[float],
+        *,
+        when: datetime | None = None,
+        alternatives: int = 1,
+        sites: Sequence[Site] = (),
+        near_m: float = 300.0,
+    ) -> SafeRouteAnswer:
+        """The safest route A→B, up to ``alternatives`` distinct routes, and the shortest.
+
+        Parameters
+        ----------
+        origin, destination : (lon, lat)
+            End points.
+        when : datetime, optional
+            Local time of departure (night mode and zone validity); None: daytime, all zones.
+        alternatives : int
+            How many distinct routes to return (ranked by risk, then time).
+        sites : sequence of Site
+            Support sites to list along the routes.
+        near_m : float
+            How close to the route a site must be to be listed.
+
+        Raises
+        ------
+        NoSafeRouteError
+            When avoid zones leave no route; it carries the least-risk route crossing them.
+        NoRouteError, PointTooFarError, InvalidCoordinateError
+            As for :meth:`Router.route`.
+        """
+        night = self.params.is_night(when) if when is not None else False
+        safe = self.router(night=night, when=when)
+        a = safe.snap(origin, what="origin")
+        b = safe.snap(destination, what="destination")
+        shortest = self.report(self.plain.route_snapped(a, b), night=night, when=when)
+        try:
+            best = safe.route_snapped(a, b)
+        except NoRouteError:
+            fallback = self.router(night=night, when=when, avoid_multiplier=50.0)
+            least = self.report(fallback.route_snapped(a, b), night=night, when=when)
+            least.sites_along = self.sites_along(least.route, sites, within_m=near_m)
+            raise NoSafeRouteError(
+                "no route avoids the 'avoid' zones between these points; the least-risk route "
+                f"crosses {', '.join(least.exposure['avoid_zones_crossed']) or 'them'}",
+                least,
+            ) from None
+        reports = [self.report(best, night=night, when=when)]
+        reports += self._alternatives(
+            safe, a, b, best, count=alternatives - 1, night=night, when=when
+        )
+        reports.sort(key=lambda r: (round(r.risk_score, 3), r.route.duration_s))
+        for r in [*reports, shortest]:
+            r.sites_along = self.sites_along(r.route, sites, within_m=near_m)
+        return SafeRouteAnswer(routes=reports, shortest=shortest, night=night)
+
+    def _alternatives(
+        self,
+        safe: Router,
+        a: Any,
+        b: Any,
+        best: Route,
+        *,
+        count: int,
+        night: bool,
+        when: datetime | None,
+    ) -> list[RouteReport]:
+        """Distinct routes by the penalty method: used edges cost more on each round."""
+        found: list[Route] = [best]
+        penalty = np.ones(self.network.n_edges)
+        for _ in range(max(0, count) * 3):
+            if len(found) > count:
+                break
+            for e, _m in found[-1].stretches:  # a street costs more, in both directions
+                pair = self.network.segment_edges[self.network.edge_seg[e]]
+                penalty[pair[pair >= 0]] *= 1.6
+            router = Router(
+                self.network, weights=safe.weights * penalty, speed_kmh=self.params.speed_kmh,
+                max_snap_m=self.max_snap_m, landmarks_from=safe,
+            )  # fmt: skip
+            candidate = router.route_snapped(a, b)
+            if all(_overlap(candidate, other, self.network) < 0.7 for other in found):
+                found.append(candidate)
+        return [self.report(r, night=night, when=when) for r in found[1:]]
+
+    def via(
+        self, points: Sequence[Sequence[float]], *, when: datetime | None = None
+    ) -> list[RouteReport]:
+        """Safe legs through the given points, in order."""
+        night = self.params.is_night(when) if when is not None else False
+        safe = self.router(night=night, when=when)
+        return [self.report(safe.route(p, q), night=night, when=when) for p, q in pairwise(points)]
+
+    def go_to_help(
+        self,
+        origin: Sequence[float],
+        sites: Sequence[Site],
+        *,
+        service: str,
+        when: datetime,
+        candidates: int = 8,
+    ) -> tuple[Site, RouteReport, datetime]:
+        """The best open site offering ``service``, by walking time, open when you arrive.
+
+        Returns
+        -------
+        site, report, arrival
+
+        Raises
+        ------
+        NoRouteError
+            If no active site offering the service is reachable and open on arrival.
+        """
+        night = self.params.is_night(when)
+        offering = [s for s in sites if s.active and service in s.services]
+        if not offering:
+            raise NoRouteError(f"no active place offers {service!r}")
+        safe = self.router(night=night, when=when)
+        costs = safe.costs_from(origin, [(s.lon, s.lat) for s in offering])
+        order = [i for i in np.argsort(costs).tolist() if math.isfinite(costs[i])][:candidates]
+        best: tuple[Site, RouteReport, datetime] | None = None
+        for i in order:
+            report = self.report(
+                safe.route(origin, (offering[i].lon, offering[i].lat)), night=night, when=when
+            )
+            arrival = when + timedelta(seconds=report.route.duration_s)
+            if offering[i].open_at(arrival) is False:
+                continue
+            if best is None or report.route.duration_s < best[1].route.duration_s:
+                best = (offering[i], report, arrival)
+        if best is None:
+            raise NoRouteError(
+                f"no place offering {service!r} is reachable and open on arrival "
+                f"(checked the {len(order)} nearest)"
+            )
+        return best
+
+    def nearby(
+        self,
+        origin: Sequence[float],
+        sites: Sequence[Site],
+        *,
+        minutes: float,
+        when: datetime | None = None,
+        service: str | None = None,
+        open_on_arrival: bool = False,
+        language: str | None = None,
+        population: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Sites reachable on foot within ``minutes``, sorted by network walking time.
+
+        Each result: ``site``, ``minutes``, ``distance_m`` (along the network), ``open`` (on
+        arrival; None if hours unknown).
+        """
+        night = self.params.is_night(when) if when is not None else False
+        walk = self.walking_router(night=night, when=when)
+        chosen = [
+            s
+            for s in sites
+            if s.active
+            and (service is None or service in s.services)
+            and (language is None or language in s.languages)
+            and s.serves(population)
+        ]
+        if not chosen:
+            return []
+        limit = minutes * 60.0
+        entry = walk.departures(walk.snap(origin, what="origin"))
+        dist, _ = walk.node_costs(entry.nodes, source_costs=entry.costs, limit=limit)
+        snaps = walk.snap_many([(s.lon, s.lat) for s in chosen], what="place")
+        speed = self.params.speed_kmh / 3.6
+        results = []
+        for site, snap in zip(chosen, snaps, strict=True):
+            arrive = walk.arrivals(snap)
+            seconds = (
+                float(np.min(dist[arrive.nodes] + arrive.costs)) if len(arrive.nodes) else math.inf
+            )
+            if seconds > limit:
+                continue
+            is_open = site.open_at(when + timedelta(seconds=seconds)) if when else None
+            if open_on_arrival and is_open is not True:
+                continue
+            results.append(
+                {
+                    "site": site,
+                    "minutes": round(seconds / 60.0, 2),
+                    "distance_m": round(seconds * speed, 1),
+                    "open": is_open,
+                }
+            )
+        return sorted(results, key=lambda r: r["minutes"])
+
+    def catchments(
+        self,
+        origin: Sequence[float],
+        minutes: Sequence[float],
+        *,
+        when: datetime | None = None,
+        street_buffer_m: float = 40.0,
+    ) -> list[tuple[float, Any]]:
+        """Areas reachable on foot within each time, following the streets reached.
+
+        Every street piece reached within the time (edges partly reached are cut where the time
+        runs out) is buffered by ``street_buffer_m`` and the pieces are merged.
+
+        Returns
+        -------
+        list of (minutes, shapely geometry in lon/lat), smallest time first
+        """
+        import shapely
+        import shapely.ops
+
+        night = self.params.is_night(when) if when is not None else False
+        walk = self.walking_router(night=night, when=when)
+        start = walk.snap(origin, what="origin")
+        entry = walk.departures(start)
+        top = max(minutes) * 60.0
+        dist, _ = walk.node_costs(entry.nodes, source_costs=entry.costs, limit=top)
+        net = self.network
+        lines = self._segment_lines
+        to_m = net.projection.transform
+        sx, sy = to_m(start.lon, start.lat)
+        out = []
+        speed = self.params.speed_kmh / 3.6
+        for limit_min in sorted(minutes):
+            budget = limit_min * 60.0
+            d_u = dist[net.edge_u]
+            w = walk.weights
+            full = (d_u + w <= budget) & np.isfinite(w)
+            partial = (d_u < budget) & ~full & np.isfinite(w)
+            pieces = list(lines[net.edge_seg[full]])
+            for e in np.flatnonzero(partial).tolist():
+                reach = (budget - d_u[e]) * speed
+                seg_line = lines[net.edge_seg[e]]
+                frac = min(1.0, reach / net.edge_length[e]) if net.edge_length[e] > 0 else 1.0
+                if net.edge_rev[e]:
+                    piece = shapely.ops.substring(seg_line, 1.0 - frac, 1.0, normalized=True)
+                else:
+                    piece = shapely.ops.substring(seg_line, 0.0, frac, normalized=True)
+                pieces.append(piece)
+            pieces.append(shapely.Point(sx, sy))
+            area = shapely.union_all(
+                shapely.buffer(np.array(pieces, dtype=object), street_buffer_m)
+            )
+            back = shapely.transform(
+                area,
+                lambda xy: np.column_stack(
+                    net.projection.transform(xy[:, 0], xy[:, 1], direction="INVERSE")
+                ),
+            )
+            out.append((float(limit_min), back))
+        return out
+
+    @cached_property
+    def _segment_lines(self) -> Any:
+        from routing.costs import segment_lines
+
+        return segment_lines(self.network, self.network.projection)
+
+    def plan_stages(
+        self,
+        origin: Sequence[float],
+        destination: Sequence[float],
+        shelters: Sequence[Site],
+        *,
+        max_km_per_day: float,
+        when: datetime | None = None,
+        shelter_reach_m: float = 2000.0,
+    ) -> tuple[RouteReport, list[Stage], list[dict[str, float]]]:
+        """Split the safe route into days of at most ``max_km_per_day`` ending at shelters.
+
+        Shelters (sites offering ``overnight_shelter``) within ``shelter_reach_m`` of the route
+        are candidate stops; their position along the route and the detour to reach them are
+        measured. The fewest days are chosen, then the smallest total detour. Stretches longer
+        than a day's walk with no shelter within reach are reported as gaps (``from_km``,
+        ``to_km``), and the plan walks through them without a stop.
+
+        Returns
+        -------
+        report : RouteReport
+            The safe route.
+        stages : list of Stage
+            One per day; the last ends at the destination (``shelter`` None).
+        gaps : list of dict
+            ``{"from_km": …, "to_km": …, "length_km": …}``.
+        """
+        answer = self.safe_route(origin, destination, when=when)
+        report = answer.routes[0]
+        total_km = report.route.length_m / 1000.0
+        usable = [s for s in shelters if s.active and "overnight_shelter" in s.services]
+        along = self.sites_along(report.route, usable, within_m=shelter_reach_m)
+        by_id = {s.id: s for s in usable}
+        stops = [(0.0, None, 0.0)] + [
+            (a["at_km"], by_id[a["id"]], a["distance_from_route_m"]) for a in along
+        ] + [(total_km, None, 0.0)]  # fmt: skip
+        n = len(stops)
+        inf = (math.inf, math.inf)
+        best: list[tuple[float, float]] = [inf] * n
+        prev = [-1] * n
+        best[0] = (0.0, 0.0)
+        for j in range(1, n):
+            for i in range(j):
+                hop = stops[j][0] - stops[i][0]
+                if best[i] == inf:
+                    continue
+                days = best[i][0] + (
+                    1 if hop <= max_km_per_day else math.ceil(hop / max_km_per_day)
+                )
+                cand = (days, best[i][1] + 2 * stops[j][2])
+                if cand < best[j]:
+                    best[j], prev[j] = cand, i
+        chain = []
+        j = n - 1
+        while j > 0:
+            chain.append(j)
+            j = prev[j]
+        chain.reverse()
+        stages: list[Stage] = []
+        gaps: list[dict[str, float]] = []
+        last = 0
+        for j in chain:
+            start_km, end_km = stops[last][0], stops[j][0]
+            days = max(1, math.ceil((end_km - start_km) / max_km_per_day - 1e-9))
+            if days > 1:
+                gaps.append(
+                    {"from_km": round(start_km, 3), "to_km": round(end_km, 3),
+                     "length_km": round(end_km - start_km, 3)}
+                )  # fmt: skip
+            step = (end_km - start_km) / days
+            for k in range(days):
+                final = k == days - 1
+                stages.append(
+                    Stage(
+                        day=len(stages) + 1,
+                        from_km=round(start_km + k * step, 3),
+                        to_km=round(end_km if final else start_km + (k + 1) * step, 3),
+                        shelter=stops[j][1] if final else None,
+                        detour_m=stops[j][2] if final else 0.0,
+                    )
+                )
+            last = j
+        return report, stages, gaps
+
+
+def _overlap(a: Route, b: Route, network: Network) -> float:
+    """Share of ``a``'s length on streets (segments) that ``b`` also uses."""
+    used = {int(network.edge_seg[e]) for e, _ in b.stretches}
+    shared = sum(m for e, m in a.stretches if int(network.edge_seg[e]) in used)
+    return shared / a.length_m if a.length_m > 0 else 1.0
