@@ -561,7 +561,7 @@ class SafeRouter:
                 pieces.append(piece)
             pieces.append(shapely.Point(sx, sy))
             area = shapely.union_all(
-                shapely.buffer(np.array(pieces, dtype=object), street_buffer_m)
+                shapely.buffer(np.array(pieces, dtype=object), street_buffer_m, quad_segs=4)
             )
             back = shapely.transform(
                 area,
