@@ -132,3 +132,93 @@ def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
     fmap.save(str(tmp))
     os.replace(tmp, dest)
     return dest
+
+
+_LEVEL_COLORS = {"avoid": "#67000d", "high": "#d7301f", "medium": "#fc8d59", "low": "#fdcc8a"}
+
+
+def safe_route_map(
+    reports: list[Any],
+    network: Network,
+    *,
+    zones: dict[str, Any] | None = None,
+    sites: list[Any] | None = None,
+    shortest: Any = None,
+    margin_deg: float = 0.006,
+) -> folium.Map:
+    """A Folium map of safe routes with the risk zones and the support sites along them.
+
+    Parameters
+    ----------
+    reports : list of RouteReport
+        Routes, safest first (the first is drawn boldest).
+    network : Network
+        The network (its streets are drawn as the base layer; no tile server is needed).
+    zones : dict, optional
+        GeoJSON FeatureCollection of risk zones (``level``, ``risk_type``, ``name``).
+    sites : list of Site, optional
+        Support sites to mark.
+    shortest : RouteReport, optional
+        The plain shortest route, drawn dashed for comparison.
+    margin_deg : float
+        Margin around the route for the street layer, in degrees.
+
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
+
+    first = reports[0].route
+    lon, lat = first.coords[:, 0], first.coords[:, 1]
+    bounds = (
+        float(lon.min()) - margin_deg,
+        float(lat.min()) - margin_deg,
+        float(lon.max()) + margin_deg,
+        float(lat.max()) + margin_deg,
+    )
+    fmap = folium.Map(tiles=None, control_scale=True)
+    folium.GeoJson(
+        streets_layer(network, bounds),
+        name="Calles / Ruas / Streets (OpenStreetMap)",
+        style_function=lambda _f: {"color": "#9aa5b1", "weight": 1.5},
+    ).add_to(fmap)
+    if zones and zones.get("features"):
+        folium.GeoJson(
+            zones,
+            name="Zonas de riesgo / Zonas de risco / Risk zones",
+            style_function=lambda f: {
+                "color": _LEVEL_COLORS.get(f["properties"].get("level"), "#888"),
+                "fillOpacity": 0.35,
+                "weight": 1,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["name", "level", "risk_type"]),
+        ).add_to(fmap)
+    if shortest is not None:
+        folium.PolyLine(  # type: ignore[no-untyped-call]
+            [(y, x) for x, y in shortest.route.coords.tolist()],
+            color="#555555",
+            weight=3,
+            dash_array="6 6",
+            tooltip=f"Más corta / shortest: {shortest.route.length_m / 1000:.2f} km",
+        ).add_to(fmap)
+    for rank, report in reversed(list(enumerate(reports))):
+        folium.PolyLine(  # type: ignore[no-untyped-call]
+            [(y, x) for x, y in report.route.coords.tolist()],
+            color="#1a9850" if rank == 0 else "#74add1",
+            weight=6 if rank == 0 else 4,
+            tooltip=(
+                f"Ruta {rank + 1}: {report.route.length_m / 1000:.2f} km, "
+                f"{report.route.duration_s / 60:.0f} min, riesgo {report.risk_score:.1f}"
+            ),
+        ).add_to(fmap)
+    for site in sites or []:
+        folium.Marker(
+            (site.lat, site.lon),
+            tooltip=site.name,
+            icon=folium.Icon(color="blue", icon="info-sign"),
+        ).add_to(fmap)
+    fmap.fit_bounds([(bounds[1], bounds[0]), (bounds[3], bounds[2])])
+    folium.LayerControl().add_to(fmap)
+    _attribution(fmap, OSM_ATTRIBUTION)
+    return fmap
