@@ -7,10 +7,17 @@ ratios, target verdicts, machine and package facts) and ``benchmarks/results/net
     python benchmarks/run.py                 # full run (~5 min on 2 cores)
     python benchmarks/run.py --quick         # smoke run, results under benchmarks/.work/
     python benchmarks/run.py --skip-valhalla # no Python 3.12 venv / pyvalhalla
+    python benchmarks/run.py --registry      # the registry store instead (~70 s on 2 cores)
+    python benchmarks/run.py --safe          # safe routing instead (safe.json, safe.md)
 
 Sections: (1) building the network from the extract vs osmnx, and loading the saved
 network; (2) 1,000 random routes with geometry vs osmnx, igraph and Valhalla; (3) distance
-to the nearest of 50 facilities for every node vs networkx and pandana. See README.md.
+to the nearest of 50 facilities for every node vs networkx and pandana. ``--registry`` runs
+``bench_registry.py`` alone (bbox queries on 50,000 places, one item by id, import of a
+10,000-feature file) and writes ``registry.json`` and ``registry.md``. ``--safe`` runs
+``bench_safe.py`` alone (safe routes with an exposure summary vs networkx and Valhalla, nearby
+services, catchments, re-weighting after a risk-zone edit) and writes ``safe.json`` and
+``safe.md``. See README.md.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +49,14 @@ def _missing(modules: tuple[str, ...]) -> list[str]:
     return missing
 
 
-def ensure_requirements(install: bool) -> None:
+def ensure_requirements(install: bool, peers: tuple[str, ...] = PEERS) -> None:
     """Exit with a clear message when geomap or a peer is missing (install peers if allowed)."""
     if _missing(("routing",)):
         sys.exit(
             "geomap's 'routing' package is not importable: run `pip install -e .` at the "
             "repository root first."
         )
-    missing = _missing(PEERS)
+    missing = _missing(peers)
     if not missing:
         return
     req = BENCH_DIR / "requirements.txt"
@@ -59,7 +68,7 @@ def ensure_requirements(install: bool) -> None:
     print(f"installing missing peers ({', '.join(missing)}) from {req}", flush=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-r", str(req)], check=True)
     importlib.invalidate_caches()
-    still = _missing(PEERS)
+    still = _missing(peers)
     if still:
         sys.exit(f"still missing after pip install: {', '.join(still)}")
 
@@ -68,6 +77,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="short smoke run (1 repeat, 100 pairs)")
+    p.add_argument(
+        "--registry",
+        action="store_true",
+        help="benchmark the registry store instead of the network engine (no peers)",
+    )
+    p.add_argument(
+        "--safe",
+        action="store_true",
+        help="benchmark safe routing instead (500 pairs by default, quick 50; vs networkx and "
+        "Valhalla), writing safe.json",
+    )
     p.add_argument("--skip-valhalla", action="store_true", help="do not set up or run Valhalla")
     p.add_argument("--repeats", type=int, help="repeats per measurement (default 3, quick 1)")
     p.add_argument("--pairs", type=int, help="random route pairs (default 1000, quick 100)")
@@ -117,12 +137,18 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def write_results(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
-    """Write ``network.json`` and ``network.md`` into ``out_dir``."""
-    from report import render
+def write_results(
+    results: dict[str, Any],
+    out_dir: Path,
+    stem: str = "network",
+    render: Callable[[dict[str, Any]], str] | None = None,
+) -> tuple[Path, Path]:
+    """Write ``<stem>.json`` and ``<stem>.md`` (``network`` by default) into ``out_dir``."""
+    if render is None:
+        from report import render
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out_dir / "network.json", out_dir / "network.md"
+    json_path, md_path = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
     tmp = json_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=1, default=_json_default) + "\n")
     tmp.replace(json_path)
@@ -130,9 +156,129 @@ def write_results(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     return json_path, md_path
 
 
+def run_registry(args: argparse.Namespace) -> int:
+    """The registry benchmark (``--registry``): write ``registry.json`` and ``registry.md``."""
+    if _missing(("geomap.registry.store",)):
+        sys.exit("geomap is not importable: run `pip install -e .` at the repository root first.")
+    from bench_registry import PAGE, RegistrySettings, render, run
+
+    quick = args.quick
+    out = args.out or (WORK_DIR / "results-quick" if quick else BENCH_DIR / "results")
+    t_start = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - t_start:7.1f}s] {message}", flush=True)
+
+    settings = RegistrySettings(
+        out_dir=out.resolve(),
+        work_dir=WORK_DIR / "registry",
+        places=5_000 if quick else 50_000,
+        import_features=1_000 if quick else 10_000,
+        queries=50 if quick else 200,
+        gets=200 if quick else 1000,
+        repeats=args.repeats or (1 if quick else 3),
+        quick=quick,
+        log=log,
+    )
+    machine = machine_info()
+    figures = run(settings)
+    results = {
+        "benchmark": "registry",
+        "machine": {**machine, "sqlite": sqlite3.sqlite_version, "git_at_end": git_state()},
+        "settings": {
+            "quick": quick,
+            "repeats": settings.repeats,
+            "places": settings.places,
+            "import_features": settings.import_features,
+            "queries": settings.queries,
+            "page": PAGE,
+            "gets": settings.gets,
+            "seed": settings.seed,
+        },
+        **figures,
+    }
+    json_path, md_path = write_results(results, settings.out_dir, "registry", render)
+    log(f"wrote {json_path} and {md_path}")
+    return 0
+
+
+def _log_targets(log: Callable[[str], None], targets: list[dict[str, Any]]) -> None:
+    for t in targets:
+        mark = {True: "PASS", False: "FAIL", None: "n/a "}[t["passed"]]
+        value = "n/a" if t["value"] is None else f"{t['value']:.2f}"
+        log(f"  {mark} {t['name']}: {value} (wanted {t['op']} {t['bound']})")
+
+
+def run_safe(args: argparse.Namespace) -> int:
+    """The safe-routing benchmark (``--safe``): write ``safe.json`` and ``safe.md``."""
+    ensure_requirements(install=not args.no_install, peers=("networkx",))
+    pairs, args.pairs = args.pairs, None  # the network suite's default pair count is not ours
+    settings = make_settings(args)
+    log = settings.log
+    if not settings.pbf.is_file():
+        sys.exit(f"OSM extract not found: {settings.pbf} (use --pbf)")
+
+    import bench_safe
+    import prepare
+    from report_safe import render
+    from valhalla_peer import ValhallaPeer
+
+    from routing import Network
+
+    counts = bench_safe.SafeCounts.for_settings(settings, pairs)
+    machine = machine_info()
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    log(f"preparing (untimed): a saved network in {settings.work_dir}")
+    net = Network.load(prepare.saved_network(settings.pbf, settings.work_dir))
+    log(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} directed edges")
+
+    valhalla = None
+    if not settings.skip_valhalla:
+        log("setting up Valhalla (Python 3.12 venv, pyvalhalla; tiles built if missing)")
+        valhalla = ValhallaPeer(settings)
+        if not valhalla.setup():
+            log(f"  Valhalla unavailable: {valhalla.error}")
+
+    body = bench_safe.run(settings, net, valhalla, counts)
+    targets = body["targets"]
+    results = {
+        "benchmark": "safe",
+        "machine": {**machine, "git_at_end": git_state()},
+        "settings": {
+            "quick": settings.quick,
+            "repeats": settings.repeats,
+            "seed": settings.seed,
+            "valhalla": "skipped" if valhalla is None else "attempted",
+            **body.pop("settings"),
+        },
+        "dataset": {
+            "name": "porto_alegre",
+            "pbf": str(settings.pbf),
+            "profile": "walk",
+            "nodes": net.n_nodes,
+            "edges": net.n_edges,
+            **body.pop("dataset"),
+        },
+        **body,
+        "summary": {
+            "targets_passed": sum(t["passed"] is True for t in targets),
+            "targets_failed": [t["name"] for t in targets if t["passed"] is False],
+            "targets_total": len(targets),
+        },
+    }
+    json_path, md_path = write_results(results, settings.out_dir, "safe", render)
+    log(f"wrote {json_path} and {md_path}")
+    _log_targets(log, targets)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every section and write the results; return the process exit code."""
     args = parse_args(argv)
+    if args.safe:
+        return run_safe(args)
+    if args.registry:
+        return run_registry(args)
     ensure_requirements(install=not args.no_install)
     settings = make_settings(args)
     log = settings.log

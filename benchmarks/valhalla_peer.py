@@ -123,23 +123,71 @@ class ValhallaPeer:
             "note": "tile builder binary from the pyvalhalla wheel, whole process",
         }
 
-    def routes(self, points: list[list[list[float]]]) -> dict[str, Any] | None:
-        """Time pedestrian routes between the point pairs in the venv's interpreter."""
+    def has_tiles(self) -> bool:
+        """Whether a tile set has been built."""
+        tiles = self.root / "tiles"
+        return tiles.exists() and any(tiles.iterdir())
+
+    def ensure_tiles(self) -> bool:
+        """Build the tiles once (untimed) unless a tile set exists; True if usable."""
+        if self.error or self.config is None:
+            return False
+        if self.has_tiles():
+            return True
+        tiles = self.root / "tiles"
+        shutil.rmtree(tiles, ignore_errors=True)
+        tiles.mkdir(parents=True)
+        builder = self.info["tile_builder"]
+        result = run_measured([builder, "-c", str(self.config), str(self.settings.pbf)])
+        if result.returncode != 0 or not any(tiles.iterdir()):
+            tail = " / ".join(result.stderr.strip().splitlines()[-3:])
+            self.error = f"valhalla_build_tiles failed (exit {result.returncode}): {tail}"
+            return False
+        return True
+
+    def config_with_limits(self, name: str, limits: dict[str, Any]) -> Path | None:
+        """A copy of the config with some ``service_limits`` changed (``None`` if unusable)."""
         if self.error or self.config is None:
             return None
-        tiles = self.root / "tiles"
-        if not tiles.exists() or not any(tiles.iterdir()):
+        cfg = json.loads(self.config.read_text())
+        cfg["service_limits"].update(limits)
+        path = self.root / name
+        path.write_text(json.dumps(cfg, indent=1))
+        return path
+
+    def routes(
+        self,
+        points: list[list[list[float]]],
+        *,
+        options: dict[str, Any] | None = None,
+        config: Path | None = None,
+        tag: str = "routes",
+    ) -> dict[str, Any] | None:
+        """Time pedestrian routes between the point pairs in the venv's interpreter.
+
+        ``options`` go to the worker (``exclude_polygons``, ``shapes``; see
+        ``valhalla_worker.py``); ``config`` replaces the default config; ``tag`` names the
+        scratch files, so several runs can keep theirs.
+        """
+        if self.error or self.config is None:
+            return None
+        if not self.has_tiles():
             self.error = "no tiles were built"
             return None
-        pairs_path = self.root / "pairs.json"
+        pairs_path = self.root / f"{'pairs' if tag == 'routes' else tag + '-pairs'}.json"
         pairs_path.write_text(json.dumps(points))
-        out = self.root / "routes.json"
+        out = self.root / f"{tag}.json"
         out.unlink(missing_ok=True)
+        extra: list[str] = []
+        if options:
+            options_path = self.root / f"{tag}-options.json"
+            options_path.write_text(json.dumps(options))
+            extra.append(str(options_path))
         env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
         proc = subprocess.run(
             [
-                str(self.python), WORKER, "route", str(self.config), str(pairs_path),
-                str(self.settings.repeats), str(out),
+                str(self.python), WORKER, "route", str(config or self.config), str(pairs_path),
+                str(self.settings.repeats), str(out), *extra,
             ],
             capture_output=True, text=True, check=False, env=env,
         )  # fmt: skip

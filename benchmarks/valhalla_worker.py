@@ -7,12 +7,15 @@ Usage::
 
     python valhalla_worker.py info OUT_JSON
     python valhalla_worker.py config TILE_DIR OUT_JSON
-    python valhalla_worker.py route CONFIG_JSON PAIRS_JSON REPEATS OUT_JSON
+    python valhalla_worker.py route CONFIG_JSON PAIRS_JSON REPEATS OUT_JSON [OPTIONS_JSON]
 
 ``info`` reports the package version and where its tile builder binary is; ``config``
 writes a Valhalla config for tiles in TILE_DIR (no admin or timezone databases);
 ``route`` times one pedestrian route request per pair (JSON string in, JSON parsed out) in
-each repeat, after a warm-up, and reports per-query times and route lengths.
+each repeat, after a warm-up, and reports per-query times and route lengths. The optional
+OPTIONS_JSON file may hold ``exclude_polygons`` (exterior rings, ``[[[lon, lat], ...], ...]``,
+sent with every request) and ``shapes: true`` (also report each route's encoded polyline6
+shape, from the last repeat).
 """
 
 from __future__ import annotations
@@ -48,24 +51,28 @@ def config(tile_dir: str, out: str) -> None:
     Path(out).write_text(json.dumps(cfg, indent=1))
 
 
-def _request(pair: list[list[float]]) -> str:
+def _request(pair: list[list[float]], exclude_polygons: list | None = None) -> str:
     (lon_a, lat_a), (lon_b, lat_b) = pair
-    return json.dumps(
-        {
-            "locations": [{"lon": lon_a, "lat": lat_a}, {"lon": lon_b, "lat": lat_b}],
-            "costing": "pedestrian",
-            "directions_type": "none",
-            "shape_format": "polyline6",
-        }
-    )
+    request = {
+        "locations": [{"lon": lon_a, "lat": lat_a}, {"lon": lon_b, "lat": lat_b}],
+        "costing": "pedestrian",
+        "directions_type": "none",
+        "shape_format": "polyline6",
+    }
+    if exclude_polygons:
+        request["exclude_polygons"] = exclude_polygons
+    return json.dumps(request)
 
 
-def route(config_path: str, pairs_path: str, repeats: str, out: str) -> None:
+def route(
+    config_path: str, pairs_path: str, repeats: str, out: str, options_path: str = ""
+) -> None:
     """Time pedestrian routes for every pair, ``repeats`` times; write the report."""
     import valhalla
 
+    options = json.loads(Path(options_path).read_text()) if options_path else {}
     pairs = json.loads(Path(pairs_path).read_text())
-    requests = [_request(p) for p in pairs]
+    requests = [_request(p, options.get("exclude_polygons")) for p in pairs]
     t0 = time.perf_counter()
     actor = valhalla.Actor(config_path)
     actor_s = time.perf_counter() - t0
@@ -76,10 +83,12 @@ def route(config_path: str, pairs_path: str, repeats: str, out: str) -> None:
             continue
     runs = []
     lengths: list[float | None] = []
+    shapes: list[str | None] = []
     errors: list[str] = []
     for _ in range(int(repeats)):
         times = []
         lengths = []
+        shapes = []
         errors = []
         for req in requests:
             t = time.perf_counter()
@@ -88,15 +97,18 @@ def route(config_path: str, pairs_path: str, repeats: str, out: str) -> None:
             except Exception as exc:  # Valhalla raises its own error type
                 times.append(time.perf_counter() - t)
                 lengths.append(None)
+                shapes.append(None)
                 errors.append(str(exc)[:200])
                 continue
             times.append(time.perf_counter() - t)
             lengths.append(reply["trip"]["summary"]["length"] * 1000.0)  # km -> m
+            shapes.append(reply["trip"]["legs"][0]["shape"])
         runs.append(
             {
                 "total_s": sum(times),
                 "mean_query_s": sum(times) / len(times),
                 "median_query_s": statistics.median(times),
+                "p95_query_s": sorted(times)[min(len(times) - 1, int(0.95 * len(times)))],
             }
         )
     result = {
@@ -106,6 +118,8 @@ def route(config_path: str, pairs_path: str, repeats: str, out: str) -> None:
         "failures": len(errors),
         "error_samples": errors[:5],
     }
+    if options.get("shapes"):
+        result["shapes"] = shapes
     Path(out).write_text(json.dumps(result))
 
 

@@ -359,23 +359,29 @@ class SQLiteStore:
             clauses.append("r.services LIKE ?")
             args.append(f"% {code} %")
         if query.bbox is not None:
+            # exact bounds decide; the R*Tree (32-bit floats, rounded outwards) only finds
+            # candidates (joined in by :meth:`query`)
             west, south, east, north = query.bbox
-            # the R*Tree (32-bit floats, rounded outwards) finds candidates; exact bounds decide
-            clauses.append(
-                "r.rid IN (SELECT rid FROM records_rtree WHERE minx <= ? AND maxx >= ? "
-                "AND miny <= ? AND maxy >= ?) "
-                "AND r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
-            )
-            args += [east, west, north, south] * 2
+            clauses.append("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
+            args += [east, west, north, south]
         return " AND ".join(clauses), args
 
     def query(self, collection: str, query: Query, caller: Caller) -> tuple[list[Record], int]:
         """Records matching ``query`` that ``caller`` may see, ordered by id, and the total."""
         where, args = self._where(collection, query, caller)
+        source = "records r"
+        if query.bbox is not None:
+            # start from the R*Tree's candidates rather than scanning the collection
+            west, south, east, north = query.bbox
+            source = "records_rtree t CROSS JOIN records r"
+            where += (
+                " AND t.rid = r.rid AND t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?"
+            )
+            args = [*args, east, west, north, south]
         db = self._connection()
-        total = db.execute(f"SELECT COUNT(*) FROM records r WHERE {where}", args).fetchone()[0]
+        total = db.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", args).fetchone()[0]
         rows = db.execute(
-            f"SELECT * FROM records r WHERE {where} ORDER BY r.id LIMIT ? OFFSET ?",
+            f"SELECT r.* FROM {source} WHERE {where} ORDER BY r.id LIMIT ? OFFSET ?",
             [*args, query.limit, query.offset],
         ).fetchall()
         return [self._record(r) for r in rows], int(total)
@@ -410,6 +416,7 @@ class SQLiteStore:
             "SELECT * FROM versions WHERE collection = ? AND id = ? ORDER BY version",
             (collection, fid),
         ).fetchall()
+        rows = [r for r in rows if _version_visible(caller, r)]
         return [
             Version(
                 version=r["version"],
@@ -697,7 +704,24 @@ class SQLiteStore:
         RegistryValidationError
             Listing every place the caller may not write; nothing is written.
         """
+        if caller.role not in ("officer", "admin"):
+            raise PermissionDeniedError(f"{caller.role} callers may not import records")
         report = ImportReport(dry_run=dry_run)
+        first: dict[str, int] = {}
+        repeated = []
+        for i, p in enumerate(places):
+            if p.id in first:
+                repeated.append(
+                    {
+                        "index": i,
+                        "id": p.id,
+                        "field": "id",
+                        "message": f"repeats the id of feature {first[p.id]}",
+                    }
+                )
+            first.setdefault(p.id, i)
+        if repeated:
+            raise RegistryValidationError(repeated, f"{len(repeated)} repeated id(s)")
         problems = [
             {
                 "index": i,
@@ -858,6 +882,12 @@ class SQLiteStore:
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` result (``ok`` when sound)."""
         return str(self._connection().execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _version_visible(caller: Caller, row: sqlite3.Row) -> bool:
+    """Whether the caller may see this past version (its own visibility and country)."""
+    props = json.loads(row["properties"])
+    return caller.can_see(props.get("visibility", "public"), props.get("country"))
 
 
 def _changed(

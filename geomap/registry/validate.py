@@ -15,7 +15,15 @@ from datetime import date
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from geomap.errors import RegistryValidationError
 from geomap.registry.vocab import KINDS, POPULATIONS, SERVICES
@@ -43,9 +51,15 @@ def parse_json(data: bytes | str, *, what: str = "body") -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not valid JSON")
 
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"the number {text[:40]} is out of range")
+        return value
+
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, parse_constant=refuse)
+        return json.loads(text, parse_constant=refuse, parse_float=finite)
     except UnicodeDecodeError as exc:
         problem = {"index": None, "id": None, "field": what, "message": f"not UTF-8: {exc}"}
     except json.JSONDecodeError as exc:
@@ -127,13 +141,20 @@ class PlaceProperties(BaseModel):
     populations: list[str] = Field(default_factory=lambda: ["everyone"], min_length=1)
     wheelchair: Literal["yes", "limited", "no", "unknown"] = "unknown"
     contact: Contact | None = None
-    capacity: int | None = Field(default=None, ge=0, le=100_000)
+    capacity: StrictInt | None = Field(default=None, ge=0, le=100_000)
     status: Literal["active", "temporarily_closed", "closed"] = "active"
     visibility: Literal["public", "partners", "restricted"] = "public"
     verified_at: date | None = None
     verified_by: str | None = Field(default=None, max_length=200)
     source: str | None = Field(default=None, max_length=500)
-    sample: bool = False
+    sample: StrictBool = False
+
+    @field_validator("verified_at", mode="before")
+    @classmethod
+    def _date_text(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str | date):
+            raise ValueError("must be a date written as YYYY-MM-DD")
+        return value
 
     @field_validator("organizations")
     @classmethod
@@ -167,14 +188,17 @@ class PlaceProperties(BaseModel):
     def _languages(cls, values: list[str]) -> list[str]:
         import pycountry
 
+        codes = [v.lower() for v in values]
         bad = [
             v
-            for v in values
+            for v in codes
             if pycountry.languages.get(**{"alpha_2" if len(v) == 2 else "alpha_3": v}) is None
         ]
         if bad:
             raise ValueError(f"not ISO 639 language codes: {', '.join(map(repr, bad))}")
-        return values
+        if len(set(codes)) != len(codes):
+            raise ValueError("repeated language codes")
+        return codes
 
     @field_validator("opening_hours")
     @classmethod
@@ -280,6 +304,16 @@ def km_outside_country(lon: float, lat: float, country: str) -> float:
     return float(dist) / 1000.0
 
 
+def _valid_country(properties: Any) -> str | None:
+    """The declared country code if it is a valid one (checked apart from other fields)."""
+    if not isinstance(properties, dict) or not isinstance(properties.get("country"), str):
+        return None
+    try:
+        return PlaceProperties._country(properties["country"])
+    except ValueError:
+        return None
+
+
 def validate_place(
     feature: Any,
     *,
@@ -338,13 +372,14 @@ def validate_place(
             for error in exc.errors():
                 message = error["msg"].removeprefix("Value error, ")
                 problem(_field(tuple(error["loc"])), message)
-    if model is not None and point is not None:
-        outside = km_outside_country(point[0], point[1], model.country)
+    country = _valid_country(properties)
+    if country is not None and point is not None:
+        outside = km_outside_country(point[0], point[1], country)
         if outside > country_tolerance_km:
             problem(
                 "geometry",
                 f"point ({point[0]}, {point[1]}) is {outside:.0f} km outside its declared "
-                f"country {model.country}",
+                f"country {country}",
             )
     if problems or model is None or point is None:
         raise RegistryValidationError(problems)
@@ -379,22 +414,26 @@ def validate_collection(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, feature in enumerate(features):
+        fid = feature.get("id") if isinstance(feature, dict) else None
+        if isinstance(fid, str | int) and not isinstance(fid, bool):
+            key = str(fid)
+            if key in seen:
+                problems.append(
+                    {
+                        "index": i,
+                        "id": key,
+                        "field": "id",
+                        "message": f"repeats the id of feature {seen[key]}",
+                    }
+                )
+            else:
+                seen[key] = i
         try:
-            place = validate_place(feature, index=i, country_tolerance_km=country_tolerance_km)
+            places.append(
+                validate_place(feature, index=i, country_tolerance_km=country_tolerance_km)
+            )
         except RegistryValidationError as exc:
             problems.extend(exc.problems)
-            continue
-        if place.id in seen:
-            problems.append(
-                {
-                    "index": i,
-                    "id": place.id,
-                    "field": "id",
-                    "message": f"repeats the id of feature {seen[place.id]}",
-                }
-            )
-        seen[place.id] = i
-        places.append(place)
     if problems:
         raise RegistryValidationError(
             problems, f"{len(problems)} problem(s) in {len(features)} feature(s)"

@@ -1,0 +1,166 @@
+"""Crash safety: a process killed with SIGKILL in the middle of a large import.
+
+Each round starts a fresh process that imports 20,000 places in one ``import_places`` call
+and kills it after a random delay spread over the import's measured duration. After every
+kill the file must pass ``PRAGMA integrity_check`` and the R*Tree check, and the batch must be
+entirely there (records, versions and index entries) or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from geomap.registry.access import SYSTEM
+from geomap.registry.store import Query, SQLiteStore
+from geomap.registry.validate import Place
+from tests.paths import ROOT
+
+C = "places"
+N = 20_000
+ROUNDS = 20
+WORKER = Path(__file__).resolve().parent / "registry_worker.py"
+
+
+def _worker(*args: str) -> subprocess.Popen[str]:
+    paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+    )
+
+
+@dataclass
+class Batch:
+    records: int
+    versions: int
+    indexed: int
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return self.records, self.versions, self.indexed
+
+
+def _inspect(db_path: Path, prefixes: list[str]) -> dict[str, Batch]:
+    """Check the file is sound; count each batch's rows; reset the WAL for the next round."""
+    db = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert db.execute("SELECT rtreecheck('records_rtree')").fetchone() == ("ok",)
+        records, indexed = db.execute(
+            "SELECT (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM records_rtree)"
+        ).fetchone()
+        assert records == indexed
+        out = {}
+        for prefix in prefixes:
+            k = len(prefix)
+            out[prefix] = Batch(
+                *db.execute(
+                    "SELECT (SELECT COUNT(*) FROM records WHERE substr(id, 1, ?) = ?), "
+                    "(SELECT COUNT(*) FROM versions WHERE substr(id, 1, ?) = ?), "
+                    "(SELECT COUNT(*) FROM records_rtree WHERE rid IN "
+                    "  (SELECT rid FROM records WHERE substr(id, 1, ?) = ?))",
+                    (k, prefix) * 3,
+                ).fetchone()
+            )
+        assert db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    finally:
+        db.close()
+    return out
+
+
+def _wal_size(db_path: Path) -> int:
+    wal = Path(f"{db_path}-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+@pytest.mark.slow
+def test_sigkill_during_large_imports_leaves_each_import_all_or_nothing(tmp_path: Path) -> None:
+    db_path = tmp_path / "crash.sqlite"
+    SQLiteStore(db_path).close()
+
+    # a complete import first: it is the baseline and measures how long an import takes
+    proc = _worker("import", str(db_path), "base-", str(N))
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    lines = out.split()
+    assert lines[0] == "started"
+    assert lines[1] == "committed"
+    duration = float(lines[2])
+    assert _inspect(db_path, ["base-"])["base-"].counts == (N, N, N)
+
+    rng = random.Random(1789)
+    rounds = []
+    for r in range(ROUNDS):
+        prefix = f"kill{r:02d}-"
+        proc = _worker("import", str(db_path), prefix, str(N))
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "started"
+            delay = rng.uniform(0.05, 0.95) * duration
+            time.sleep(delay)
+            wal_at_kill = _wal_size(db_path)
+            proc.send_signal(signal.SIGKILL)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        batches = _inspect(db_path, ["base-", prefix])
+        assert batches["base-"].counts == (N, N, N)
+        got = batches[prefix].counts
+        assert got in ((0, 0, 0), (N, N, N)), f"round {r}: partial import {got}"
+        if "committed" in out:
+            assert got == (N, N, N)
+        rounds.append({"delay": delay, "wal": wal_at_kill, "rows": got[0], "out": out.strip()})
+
+    summary = "\n".join(
+        f"round {i:2d}: killed after {x['delay']:.3f}s (import takes {duration:.3f}s), "
+        f"WAL {x['wal']:>10,} bytes, rows {x['rows']}"
+        for i, x in enumerate(rounds)
+    )
+    print(summary)  # shown with -s, and with the failure report
+    mid_transaction = [x for x in rounds if x["rows"] == 0]
+    assert len(mid_transaction) >= 15, summary
+    # most kills hit while the uncommitted transaction was already spilling pages to the WAL
+    spilled = [x for x in mid_transaction if x["wal"] > 0]
+    assert len(spilled) >= len(mid_transaction) // 2, summary
+
+    # the file still takes a normal import, and every committed batch is whole and queryable
+    store = SQLiteStore(db_path)
+    try:
+        report = store.import_places(C, _after_places(), SYSTEM, "after the kills")
+        assert len(report.created) == 100
+        assert store.integrity_check() == "ok"
+        committed = 1 + sum(1 for x in rounds if x["rows"] == N)
+        total = store.query(C, Query(limit=0), SYSTEM)[1]
+        assert total == committed * N + 100
+        in_bogota = store.query(C, Query(bbox=(-74.31, 4.39, -73.89, 4.61), limit=0), SYSTEM)[1]
+        assert in_bogota == committed * N
+    finally:
+        store.close()
+
+
+def _after_places() -> list[Place]:
+    properties = {
+        "kind": "information_point",
+        "name": {"es": "Después"},
+        "organizations": ["OIM"],
+        "country": "EC",
+        "services": ["information_orientation"],
+    }
+    return [Place(f"after-{i}", properties, -78.5 + i * 1e-4, -0.2) for i in range(100)]

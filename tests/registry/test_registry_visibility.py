@@ -1,0 +1,195 @@
+"""Who sees and writes what: anonymous, partner, officer (by country) and admin callers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from geomap.errors import NotFoundError, PermissionDeniedError
+from geomap.registry.access import ANONYMOUS, Caller
+from geomap.registry.store import Query, SQLiteStore
+from geomap.registry.validate import Place
+from tests.registry.placegen import ADMIN, CITIES, OFFICER_BR, OFFICER_CO, PARTNER, place
+
+C = "places"
+
+#: id -> (city, visibility); every record offers food.
+RECORDS = {
+    "pub-br": ("porto_alegre", "public"),
+    "pub-co": ("bogota", "public"),
+    "prt-co": ("cucuta", "partners"),
+    "res-co": ("ipiales", "restricted"),
+    "res-br": ("boa_vista", "restricted"),
+    "res-ve": ("caracas", "restricted"),
+}
+
+VISIBLE = {
+    "anonymous": {"pub-br", "pub-co"},
+    "partner": {"pub-br", "pub-co", "prt-co"},
+    "officer-co": {"pub-br", "pub-co", "prt-co", "res-co"},
+    "officer-br": {"pub-br", "pub-co", "prt-co", "res-br"},
+    "officer-co-ve": {"pub-br", "pub-co", "prt-co", "res-co", "res-ve"},
+    "admin": set(RECORDS),
+}
+CALLERS = {
+    "anonymous": ANONYMOUS,
+    "partner": PARTNER,
+    "officer-co": OFFICER_CO,
+    "officer-br": OFFICER_BR,
+    "officer-co-ve": Caller("officer", frozenset({"CO", "VE"}), "officer-co-ve"),
+    "admin": ADMIN,
+}
+
+
+@pytest.fixture
+def seeded(store: SQLiteStore) -> dict[str, Any]:
+    """The six records above, plus a retired public one; returns their ETags."""
+    etags = {}
+    for fid, (city, visibility) in RECORDS.items():
+        etags[fid] = store.create(
+            C, place(fid, city, visibility=visibility, services=["food"]), ADMIN
+        ).etag
+    gone = store.create(C, place("pub-gone", "lima"), ADMIN)
+    store.retire(C, "pub-gone", gone.etag, ADMIN)
+    return etags
+
+
+def _extent(ids: set[str]) -> tuple[float, float, float, float]:
+    lons = [CITIES[RECORDS[i][0]][0] for i in ids]
+    lats = [CITIES[RECORDS[i][0]][1] for i in ids]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+@pytest.mark.parametrize("who", list(CALLERS))
+def test_get_query_count_extent_history_agree_on_visibility(
+    store: SQLiteStore, seeded: dict[str, Any], who: str
+) -> None:
+    caller, visible = CALLERS[who], VISIBLE[who]
+    for fid in RECORDS:
+        if fid in visible:
+            assert store.get(C, fid, caller).id == fid
+            assert [v.version for v in store.history(C, fid, caller)] == [1]
+        else:
+            with pytest.raises(NotFoundError) as info:
+                store.get(C, fid, caller)
+            # hidden and missing records answer the same
+            assert str(info.value) == f"no item {fid!r} in collection 'places'"
+            with pytest.raises(NotFoundError):
+                store.history(C, fid, caller)
+    records, total = store.query(C, Query(limit=100), caller)
+    assert {r.id for r in records} == visible
+    assert total == len(visible)
+    assert store.count(C, caller) == len(visible)
+    assert store.extent(C, caller) == _extent(visible)
+    # filters and bboxes do not let hidden records through either
+    world = (-180.0, -90.0, 180.0, 90.0)
+    for q in (
+        Query(bbox=world, limit=100),
+        Query(services=("food",), limit=100),
+        Query(kind="support_space", status="active", limit=100),
+    ):
+        assert {r.id for r in store.query(C, q, caller)[0]} == visible
+        assert store.query(C, q, caller)[1] == len(visible)
+    for country in ("BR", "CO", "VE"):
+        got = store.query(C, Query(country=country, limit=100), caller)
+        assert {r.id for r in got[0]} == {i for i in visible if i.endswith(country.lower())}
+    # a bbox around one hidden record finds nothing
+    for fid in set(RECORDS) - visible:
+        lon, lat, _ = CITIES[RECORDS[fid][0]]
+        assert store.query(C, Query(bbox=(lon, lat, lon, lat)), caller) == ([], 0)
+
+
+def test_hidden_records_are_absent_from_extents(store: SQLiteStore, seeded: dict[str, Any]) -> None:
+    # Boa Vista (restricted BR) and Caracas (restricted VE) are the northernmost points
+    north_public = max(CITIES[RECORDS[i][0]][1] for i in VISIBLE["anonymous"])
+    assert store.extent(C, ANONYMOUS)[3] == north_public
+    assert store.extent(C, ADMIN)[3] == CITIES["caracas"][1]
+
+
+def test_officer_writes_only_records_of_their_countries(
+    store: SQLiteStore, seeded: dict[str, Any]
+) -> None:
+    etags = seeded
+    # create
+    with pytest.raises(PermissionDeniedError, match="may not write records of country BR"):
+        store.create(C, place("new-br", "porto_alegre"), OFFICER_CO)
+    assert store.create(C, place("new-co", "bogota"), OFFICER_CO).updated_by == "officer-co"
+    # replace / retire / restore a record it sees but may not write
+    with pytest.raises(PermissionDeniedError):
+        store.replace(C, place("pub-br", "porto_alegre", capacity=1), etags["pub-br"], OFFICER_CO)
+    with pytest.raises(PermissionDeniedError):
+        store.retire(C, "pub-br", etags["pub-br"], OFFICER_CO)
+    with pytest.raises(PermissionDeniedError):
+        store.restore(C, "pub-br", 1, if_match=etags["pub-br"], caller=OFFICER_CO)
+    # moving its own record to another country
+    with pytest.raises(PermissionDeniedError):
+        store.replace(C, place("pub-co", "porto_alegre"), etags["pub-co"], OFFICER_CO)
+    # a record it may not even see is "not found", not "forbidden" (even when the new content
+    # would be in its own country)
+    with pytest.raises(NotFoundError):
+        store.replace(C, place("res-br", "bogota", capacity=1), etags["res-br"], OFFICER_CO)
+    with pytest.raises(NotFoundError):
+        store.retire(C, "res-br", etags["res-br"], OFFICER_CO)
+    # its own country's records, including restricted ones
+    r = store.replace(C, place("res-co", "ipiales", capacity=4), etags["res-co"], OFFICER_CO)
+    r = store.retire(C, "res-co", r.etag, OFFICER_CO, "closed")
+    assert store.restore(C, "res-co", 1, if_match=r.etag, caller=OFFICER_CO).version == 4
+    assert store.get(C, "pub-br", ANONYMOUS).version == 1
+    assert store.get(C, "pub-co", ANONYMOUS).version == 1
+
+
+def test_officer_cannot_restore_a_version_of_another_country(store: SQLiteStore) -> None:
+    r = store.create(C, place("moved", "porto_alegre"), ADMIN)
+    r = store.replace(C, place("moved", "bogota"), r.etag, ADMIN, "was filed in the wrong country")
+    with pytest.raises(PermissionDeniedError, match="country BR"):
+        store.restore(C, "moved", 1, if_match=r.etag, caller=OFFICER_CO)
+    assert store.get(C, "moved", ADMIN).version == 2
+
+
+@pytest.mark.parametrize("caller", [ANONYMOUS, PARTNER], ids=["anonymous", "partner"])
+def test_anonymous_and_partners_write_nothing(
+    store: SQLiteStore, seeded: dict[str, Any], caller: Caller
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        store.create(C, place("x-1"), caller)
+    with pytest.raises(PermissionDeniedError):
+        store.replace(C, place("pub-co", capacity=1), seeded["pub-co"], caller)
+    if caller.role == "partner":
+        with pytest.raises(PermissionDeniedError):
+            store.retire(C, "prt-co", seeded["prt-co"], caller)
+    with pytest.raises(PermissionDeniedError):
+        store.retire(C, "pub-co", seeded["pub-co"], caller)
+    # a caller that may write nothing is refused an import as a whole, like single writes
+    with pytest.raises(PermissionDeniedError, match="may not import"):
+        store.import_places(C, [place("x-2"), place("x-3", "quito")], caller)
+    assert store.count(C, ADMIN) == len(RECORDS)
+
+
+def test_retired_history_is_hidden_from_anonymous_only(
+    store: SQLiteStore, seeded: dict[str, Any]
+) -> None:
+    with pytest.raises(NotFoundError):
+        store.history(C, "pub-gone", ANONYMOUS)
+    for caller in (PARTNER, OFFICER_CO, ADMIN):
+        assert [v.op for v in store.history(C, "pub-gone", caller)] == ["create", "retire"]
+
+
+def test_record_that_becomes_restricted_disappears(
+    store: SQLiteStore, seeded: dict[str, Any]
+) -> None:
+    store.replace(C, place("pub-co", visibility="restricted"), seeded["pub-co"], ADMIN)
+    for fn in (store.get, store.history):
+        with pytest.raises(NotFoundError):
+            fn(C, "pub-co", ANONYMOUS)
+    assert store.count(C, ANONYMOUS) == 1
+    assert store.get(C, "pub-co", OFFICER_CO).version == 2
+
+
+def test_history_does_not_reveal_versions_the_caller_may_not_see(store: SQLiteStore) -> None:
+    secret = Place("shelter", place("shelter", visibility="restricted").properties, -74.1, 4.7)
+    r = store.create(C, secret, ADMIN, "protected location")
+    store.replace(C, place("shelter", "bogota", visibility="public"), r.etag, ADMIN, "moved")
+    history = store.history(C, "shelter", ANONYMOUS)
+    assert all(v.properties["visibility"] == "public" for v in history)
+    assert all(v.geometry["coordinates"] != [-74.1, 4.7] for v in history)
