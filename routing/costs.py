@@ -94,6 +94,7 @@ class Exposure:
     segment: IntArray
     zone: IntArray
     metres: FloatArray
+    projected: tuple[Any, ...] = ()
 
     def per_edge(
         self, network: Network, active: Sequence[bool]
@@ -132,6 +133,7 @@ def compute_exposure(network: Network, zones: Sequence[RiskZone]) -> Exposure:
         empty = np.zeros(0, dtype=np.int64)
         return Exposure(tuple(zones), empty, empty.copy(), np.zeros(0))
     transformer = network.projection
+    projected = []
     lines = segment_lines(network, transformer)
     projected_length = shapely.length(lines)
     tree = shapely.STRtree(lines)
@@ -141,6 +143,8 @@ def compute_exposure(network: Network, zones: Sequence[RiskZone]) -> Exposure:
             zone.geometry,
             lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
         )
+        shapely.prepare(area)
+        projected.append(area)
         hit = tree.query(area, predicate="intersects")
         if len(hit) == 0:
             continue
@@ -156,12 +160,13 @@ def compute_exposure(network: Network, zones: Sequence[RiskZone]) -> Exposure:
         metres.append(m[touch])
     if not segs:
         empty = np.zeros(0, dtype=np.int64)
-        return Exposure(tuple(zones), empty, empty.copy(), np.zeros(0))
+        return Exposure(tuple(zones), empty, empty.copy(), np.zeros(0), tuple(projected))
     return Exposure(
         tuple(zones),
         np.concatenate(segs).astype(np.int64),
         np.concatenate(zone_ids).astype(np.int64),
         np.concatenate(metres),
+        tuple(projected),
     )
 
 
@@ -252,11 +257,31 @@ def tobler_factor(rise: FloatArray, run: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True)
 class Weights:
-    """Edge costs in seconds for one (risk-layer version, day or night) and what went in."""
+    """Edge costs in seconds for one (risk-layer version, day or night) and what went in.
+
+    Attributes
+    ----------
+    seconds : ndarray
+        Cost of every directed edge (``inf``: closed).
+    closed : ndarray of bool
+        Edges closed by an avoid zone.
+    night : bool
+        Whether night mode was on.
+    factor : ndarray
+        The product of the sidewalk, lighting and slope factors of every edge.
+    zone_multiplier : ndarray
+        The multiplier in force for every zone of the exposure (1 for zones not in force,
+        ``inf`` for avoid zones that close edges).
+    speed_mps : float
+        Flat walking speed.
+    """
 
     seconds: FloatArray
     closed: npt.NDArray[np.bool_]
     night: bool
+    factor: FloatArray
+    zone_multiplier: FloatArray
+    speed_mps: float
 
 
 def edge_weights(
@@ -318,19 +343,27 @@ def edge_weights(
         inside = np.minimum(metres[finite], length[edges[finite]])
         np.add.at(extra, edges[finite], inside * (m[finite] - 1.0))
         effective += extra
-    seconds = effective / speed
+    factor = np.ones(network.n_edges)
     highway = network.edge_attr("highway")
     sidewalk = network.edge_attr("sidewalk")
     main_no_sidewalk = np.array(
         [h in _MAIN_ROADS and s in _NO_SIDEWALK for h, s in zip(highway, sidewalk, strict=True)],
         dtype=bool,
     )
-    seconds = np.where(main_no_sidewalk, seconds * params.no_sidewalk_factor, seconds)
+    factor = np.where(main_no_sidewalk, factor * params.no_sidewalk_factor, factor)
     if night:
         unlit = np.array([v == "no" for v in network.edge_attr("lit")], dtype=bool)
-        seconds = np.where(unlit, seconds * params.unlit_night_factor, seconds)
+        factor = np.where(unlit, factor * params.unlit_night_factor, factor)
     if elevation is not None:
         rise = elevation[network.edge_v] - elevation[network.edge_u]
-        seconds = seconds * tobler_factor(np.where(np.isfinite(rise), rise, 0.0), length)
-    seconds = np.where(closed, math.inf, seconds)
-    return Weights(seconds=np.asarray(seconds, dtype=np.float64), closed=closed, night=night)
+        factor = factor * tobler_factor(np.where(np.isfinite(rise), rise, 0.0), length)
+    seconds = np.where(closed, math.inf, effective / speed * factor)
+    in_force = np.where(np.asarray(active, dtype=bool), multiplier, 1.0)
+    return Weights(
+        seconds=np.asarray(seconds, dtype=np.float64),
+        closed=closed,
+        night=night,
+        factor=np.asarray(factor, dtype=np.float64),
+        zone_multiplier=np.asarray(in_force, dtype=np.float64),
+        speed_mps=speed,
+    )

@@ -12,7 +12,7 @@ time with safety penalties); lengths and walking times are always reported as we
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -118,6 +118,9 @@ class Route:
         ``length_m``.
     stretches : list of (int, float)
         Each directed edge travelled and the metres travelled on it (partial at the ends).
+    pieces : list of (int, float, float)
+        Each directed edge travelled with the part travelled: from ``start`` to ``end`` metres
+        along the edge in its direction of travel.
     """
 
     cost: float
@@ -130,6 +133,7 @@ class Route:
     destination: Snap
     steps: list[dict[str, Any]] = field(default_factory=list)
     stretches: list[tuple[int, float]] = field(default_factory=list)
+    pieces: list[tuple[int, float, float]] = field(default_factory=list)
 
     @property
     def street_names(self) -> list[str]:
@@ -185,6 +189,10 @@ class Router:
         Travel speed for durations; defaults to the profile's (4.5 km/h walking).
     max_snap_m : float
         A point farther than this from every edge is refused.
+    piece_cost : callable, optional
+        ``piece_cost(edge, start_m, end_m)``: the cost of part of an edge, for weights that vary
+        along edges (the default is the edge's weight pro rata). It must agree with ``weights``
+        for whole edges.
     landmarks_from : Router, optional
         Reuse another router's landmark costs. They stay exact lower bounds when every weight
         here is at least that router's weight (penalties only added), which saves the landmark
@@ -199,8 +207,10 @@ class Router:
         speed_kmh: float | None = None,
         max_snap_m: float = 500.0,
         landmarks_from: Router | None = None,
+        piece_cost: Callable[[int, float, float], float] | None = None,
     ) -> None:
         self.network = network
+        self._piece_hook = piece_cost
         w = network.edge_length if weights is None else np.asarray(weights, dtype=np.float64)
         if w.shape != (network.n_edges,):
             raise ValueError(f"weights must have one value per edge ({network.n_edges})")
@@ -337,24 +347,53 @@ class Router:
         return snaps
 
     # ------------------------------------------------------------------ entries
-    def _partial_cost(self, edge: int, length: float) -> float:
+    def piece_cost(self, edge: int, start_m: float, end_m: float) -> float:
+        """Cost of travelling an edge from ``start_m`` to ``end_m`` metres along it.
+
+        Uses the router's ``piece_cost`` hook when given (for costs that vary along an edge,
+        such as a risk zone covering part of a street); otherwise the edge's weight pro rata.
+        """
+        if end_m <= start_m:
+            return 0.0
+        if self._piece_hook is not None:
+            return float(self._piece_hook(edge, start_m, end_m))
         full = self.network.edge_length[edge]
         w = self.weights[edge]
         if full <= 0:
             return 0.0 if math.isfinite(w) else math.inf
-        return float(w * (length / full))
+        return float(w * ((end_m - start_m) / full))
 
-    def departures(self, snap: Snap) -> Entries:
-        """Nodes reachable from a snapped origin along its own segment."""
+    def _leave_ranges(self, snap: Snap) -> list[tuple[int, int, float, float]]:
+        """(node, edge, start, end) for leaving a snapped point towards each end it may."""
         fwd, bwd = self._seg_edge[snap.segment]
         length = float(self.network.seg_length[snap.segment])
-        nodes, costs = [], []
-        if bwd >= 0:  # walk back to the segment's first node
-            nodes.append(int(self.network.seg_u[snap.segment]))
-            costs.append(self._partial_cost(int(bwd), snap.offset_m))
+        out = []
+        if bwd >= 0:  # back to the segment's first node, along the backward edge
+            out.append(
+                (int(self.network.seg_u[snap.segment]), int(bwd), length - snap.offset_m, length)
+            )
         if fwd >= 0:
-            nodes.append(int(self.network.seg_v[snap.segment]))
-            costs.append(self._partial_cost(int(fwd), length - snap.offset_m))
+            out.append((int(self.network.seg_v[snap.segment]), int(fwd), snap.offset_m, length))
+        return out
+
+    def _arrive_ranges(self, snap: Snap) -> list[tuple[int, int, float, float]]:
+        """(node, edge, start, end) for reaching a snapped point from each end it may."""
+        fwd, bwd = self._seg_edge[snap.segment]
+        length = float(self.network.seg_length[snap.segment])
+        out = []
+        if fwd >= 0:
+            out.append((int(self.network.seg_u[snap.segment]), int(fwd), 0.0, snap.offset_m))
+        if bwd >= 0:
+            out.append(
+                (int(self.network.seg_v[snap.segment]), int(bwd), 0.0, length - snap.offset_m)
+            )
+        return out
+
+    def departures(self, snap: Snap) -> Entries:
+        """Nodes reachable from a snapped origin along its own segment, with their costs."""
+        ranges = self._leave_ranges(snap)
+        nodes = [r[0] for r in ranges]
+        costs = [self.piece_cost(e, a, b) for _, e, a, b in ranges]
         return self._with_end_nodes(snap, nodes, costs)
 
     def _with_end_nodes(self, snap: Snap, nodes: list[int], costs: list[float]) -> Entries:
@@ -380,27 +419,29 @@ class Router:
 
     def arrivals(self, snap: Snap) -> Entries:
         """Nodes from which a snapped destination is reached along its own segment."""
-        fwd, bwd = self._seg_edge[snap.segment]
-        length = float(self.network.seg_length[snap.segment])
-        nodes, costs = [], []
-        if fwd >= 0:
-            nodes.append(int(self.network.seg_u[snap.segment]))
-            costs.append(self._partial_cost(int(fwd), snap.offset_m))
-        if bwd >= 0:
-            nodes.append(int(self.network.seg_v[snap.segment]))
-            costs.append(self._partial_cost(int(bwd), length - snap.offset_m))
+        ranges = self._arrive_ranges(snap)
+        nodes = [r[0] for r in ranges]
+        costs = [self.piece_cost(e, a, b) for _, e, a, b in ranges]
         return self._with_end_nodes(snap, nodes, costs)
+
+    def _direct_range(self, a: Snap, b: Snap) -> tuple[int, float, float]:
+        """(edge, start, end) of going from ``a`` to ``b`` along their shared segment (-1: no)."""
+        if a.segment != b.segment:
+            return -1, 0.0, 0.0
+        fwd, bwd = self._seg_edge[a.segment]
+        length = float(self.network.seg_length[a.segment])
+        if b.offset_m >= a.offset_m and fwd >= 0:
+            return int(fwd), a.offset_m, b.offset_m
+        if b.offset_m <= a.offset_m and bwd >= 0:
+            return int(bwd), length - a.offset_m, length - b.offset_m
+        return -1, 0.0, 0.0
 
     def _direct(self, a: Snap, b: Snap) -> tuple[float, int]:
         """Cost and edge of going from ``a`` to ``b`` along their shared segment, if any."""
-        if a.segment != b.segment:
+        edge, start, end = self._direct_range(a, b)
+        if edge < 0:
             return math.inf, -1
-        fwd, bwd = self._seg_edge[a.segment]
-        if b.offset_m >= a.offset_m and fwd >= 0:
-            return self._partial_cost(int(fwd), b.offset_m - a.offset_m), int(fwd)
-        if b.offset_m <= a.offset_m and bwd >= 0:
-            return self._partial_cost(int(bwd), a.offset_m - b.offset_m), int(bwd)
-        return math.inf, -1
+        return self.piece_cost(edge, start, end), edge
 
     # ------------------------------------------------------------------ routes
     def route(self, origin: Sequence[float], destination: Sequence[float]) -> Route:
@@ -431,7 +472,7 @@ class Router:
         leave, arrive = self.departures(a), self.arrivals(b)
         best, end, edges = self._search(leave, arrive)
         direct, direct_edge = self._direct(a, b)
-        if direct <= best and direct_edge >= 0:
+        if direct <= best and direct_edge >= 0 and math.isfinite(direct):
             return self._assemble(a, b, np.empty(0, np.int64), direct, direct_edge=direct_edge)
         if not math.isfinite(best):
             raise NoRouteError(
@@ -500,6 +541,7 @@ class Router:
             stretches = [(direct_edge, abs(b.offset_m - a.offset_m))]
             route_edges = [direct_edge]
             nodes: list[int] = []
+            pieces = [self._direct_range(a, b)]
         else:
             start_node = int(net.edge_u[edges[0]]) if len(edges) else first
             end_node = int(net.edge_v[edges[-1]]) if len(edges) else first
@@ -519,6 +561,13 @@ class Router:
             ]
             route_edges = [e for e, m in stretches if e >= 0 and m > 0]
             nodes = [start_node, *net.edge_v[edges].tolist()]
+            lead_piece = [(e, s, t) for _, e, s, t in self._leave_ranges(a) if e == lead_edge]
+            tail_piece = [(e, s, t) for _, e, s, t in self._arrive_ranges(b) if e == tail_edge]
+            pieces = [
+                *lead_piece[:1],
+                *((e, 0.0, m) for e, m in zip(edge_list, lengths, strict=True)),
+                *tail_piece[:1],
+            ]
         length = float(sum(m for _, m in stretches))
         return Route(
             cost=cost,
@@ -531,6 +580,7 @@ class Router:
             destination=b,
             steps=self._steps(stretches),
             stretches=[(e, m) for e, m in stretches if e >= 0 and m > 0],
+            pieces=[(e, s, t) for e, s, t in pieces if e >= 0 and t > s],
         )
 
     def _from_snap(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:

@@ -31,7 +31,14 @@ import numpy as np
 import numpy.typing as npt
 
 from geomap.errors import NoRouteError
-from routing.costs import CostParams, Exposure, RiskZone, compute_exposure, edge_weights
+from routing.costs import (
+    CostParams,
+    Exposure,
+    RiskZone,
+    Weights,
+    compute_exposure,
+    edge_weights,
+)
 from routing.network import Network
 from routing.router import Route, Router
 
@@ -193,7 +200,67 @@ class SafeRouter:
         self.zones = tuple(zones)
         self.layer_version = layer_version
         self.exposure: Exposure = compute_exposure(self.network, self.zones)
+        self._seg_zones: dict[int, list[tuple[int, float]]] = {}
+        for seg, zone, metres in zip(
+            self.exposure.segment.tolist(),
+            self.exposure.zone.tolist(),
+            self.exposure.metres.tolist(),
+            strict=True,
+        ):
+            self._seg_zones.setdefault(seg, []).append((zone, metres))
         self._routers = {k: r for k, r in self._routers.items() if k[0] == "plain"}
+
+    def zone_metres(self, edge: int, start_m: float, end_m: float) -> list[tuple[int, float]]:
+        """Metres inside each zone of the part ``start_m``..``end_m`` of a directed edge.
+
+        Whole edges use the precomputed exposure; parts are measured geometrically, so a zone
+        in the half of a street not travelled does not count.
+        """
+        import shapely
+        import shapely.ops
+
+        net = self.network
+        seg = int(net.edge_seg[edge])
+        touching = self._seg_zones.get(seg)
+        length = float(net.edge_length[edge])
+        if not touching or length <= 0:
+            return []
+        if start_m <= 0.0 and end_m >= length:
+            return touching
+        line = self._segment_lines[seg]
+        a, b = (length - end_m, length - start_m) if net.edge_rev[edge] else (start_m, end_m)
+        piece = shapely.ops.substring(line, a / length, b / length, normalized=True)
+        scale = float(net.seg_length[seg]) / line.length if line.length > 0 else 0.0
+        return [
+            (z, float(shapely.length(shapely.intersection(piece, self.exposure.projected[z])))
+             * scale)
+            for z, _ in touching
+        ]  # fmt: skip
+
+    def _piece_hook(self, weights: Weights) -> Any:
+        """The cost of part of an edge under ``weights``, with zones where they really are."""
+        net = self.network
+
+        def cost(edge: int, start_m: float, end_m: float) -> float:
+            length = float(net.edge_length[edge])
+            if int(net.edge_seg[edge]) not in self._seg_zones or length <= 0:
+                w = float(weights.seconds[edge])
+                return (
+                    w * (end_m - start_m) / length
+                    if length > 0 and math.isfinite(w)
+                    else (0.0 if math.isfinite(w) else math.inf)
+                )
+            extra = 0.0
+            for z, metres in self.zone_metres(edge, start_m, end_m):
+                if metres <= 0:
+                    continue
+                m = float(weights.zone_multiplier[z])
+                if not math.isfinite(m):
+                    return math.inf
+                extra += metres * (m - 1.0)
+            return (end_m - start_m + extra) / weights.speed_mps * float(weights.factor[edge])
+
+        return cost
 
     @cached_property
     def plain(self) -> Router:
@@ -223,6 +290,7 @@ class SafeRouter:
                 weights=weights.seconds,
                 speed_kmh=self.params.speed_kmh,
                 max_snap_m=self.max_snap_m,
+                piece_cost=self._piece_hook(weights),
             )
         return self._routers[key]
 
@@ -236,9 +304,17 @@ class SafeRouter:
             edges, _, _ = self.exposure.per_edge(self.network, active)
             seconds = seconds.copy()
             seconds[edges] = math.inf
+            walking = Weights(
+                seconds=seconds,
+                closed=~np.isfinite(seconds),
+                night=night,
+                factor=np.ones(self.network.n_edges),
+                zone_multiplier=np.where(active, math.inf, 1.0) if active else np.zeros(0),
+                speed_mps=speed,
+            )
             self._routers[key] = Router(
                 self.network, weights=seconds, speed_kmh=self.params.speed_kmh,
-                max_snap_m=self.max_snap_m,
+                max_snap_m=self.max_snap_m, piece_cost=self._piece_hook(walking),
             )  # fmt: skip
         return self._routers[key]
 
@@ -247,10 +323,6 @@ class SafeRouter:
         """Exposure summary of a route: metres per risk level and type, unlit, no sidewalk."""
         net = self.network
         active = [z.active(when, night=night) for z in self.zones]
-        edges, zone, metres = self.exposure.per_edge(net, active)
-        by_edge: dict[int, list[tuple[int, float]]] = {}
-        for e, z, m in zip(edges.tolist(), zone.tolist(), metres.tolist(), strict=True):
-            by_edge.setdefault(e, []).append((z, m))
         levels = dict.fromkeys(("avoid", "high", "medium", "low"), 0.0)
         types: dict[str, float] = {}
         crossed: set[str] = set()
@@ -258,10 +330,12 @@ class SafeRouter:
         sidewalk = net.edge_attr("sidewalk")
         highway = net.edge_attr("highway")
         unlit = unknown_lit = no_sidewalk = in_zones = 0.0
-        for e, travelled in route.stretches:
-            share = float(travelled / net.edge_length[e]) if net.edge_length[e] > 0 else 0.0
-            for z, m in by_edge.get(e, ()):
-                inside = float(min(m, net.edge_length[e]) * share)
+        for e, start, end in route.pieces:
+            travelled = end - start
+            for z, m in self.zone_metres(e, start, end):
+                if not active[z]:
+                    continue
+                inside = float(min(m, travelled))
                 zone_obj = self.zones[z]
                 levels[zone_obj.level] += inside
                 types[zone_obj.risk_type] = types.get(zone_obj.risk_type, 0.0) + inside
@@ -389,17 +463,24 @@ class SafeRouter:
         """Distinct routes by the penalty method: used edges cost more on each round."""
         found: list[Route] = [best]
         penalty = np.ones(self.network.n_edges)
-        for _ in range(max(0, count) * 3):
+        last = best
+        for _ in range(max(0, count) * 4):
             if len(found) > count:
                 break
-            for e, _m in found[-1].stretches:  # a street costs more, in both directions
+            for e, _m in last.stretches:  # a street costs more, in both directions
                 pair = self.network.segment_edges[self.network.edge_seg[e]]
                 penalty[pair[pair >= 0]] *= 1.6
+            factor = penalty.copy()
+
+            def penalized(e: int, s: float, t: float, f: FloatArray = factor) -> float:
+                return safe.piece_cost(e, s, t) * float(f[e])
+
             router = Router(
-                self.network, weights=safe.weights * penalty, speed_kmh=self.params.speed_kmh,
-                max_snap_m=self.max_snap_m, landmarks_from=safe,
+                self.network, weights=safe.weights * factor, speed_kmh=self.params.speed_kmh,
+                max_snap_m=self.max_snap_m, landmarks_from=safe, piece_cost=penalized,
             )  # fmt: skip
             candidate = router.route_snapped(a, b)
+            last = candidate
             if all(_overlap(candidate, other, self.network) < 0.7 for other in found):
                 found.append(candidate)
         return [self.report(r, night=night, when=when) for r in found[1:]]
@@ -559,6 +640,7 @@ class SafeRouter:
                 else:
                     piece = shapely.ops.substring(seg_line, 0.0, frac, normalized=True)
                 pieces.append(piece)
+            pieces += self._origin_pieces(walk, start, budget, speed)
             pieces.append(shapely.Point(sx, sy))
             area = shapely.union_all(
                 shapely.buffer(np.array(pieces, dtype=object), street_buffer_m, quad_segs=4)
@@ -570,6 +652,24 @@ class SafeRouter:
                 ),
             )
             out.append((float(limit_min), back))
+        return out
+
+    def _origin_pieces(self, walk: Router, start: Any, budget: float, speed: float) -> list[Any]:
+        """The parts of the origin's own street walked within ``budget`` seconds."""
+        import shapely.ops
+
+        net = self.network
+        line = self._segment_lines[start.segment]
+        length = float(net.seg_length[start.segment])
+        if length <= 0:
+            return []
+        out = []
+        for _, edge, a, b in walk._leave_ranges(start):
+            reach = min(b - a, budget * speed)
+            if reach <= 0 or not math.isfinite(walk.piece_cost(edge, a, a + reach)):
+                continue
+            lo, hi = (length - a - reach, length - a) if net.edge_rev[edge] else (a, a + reach)
+            out.append(shapely.ops.substring(line, lo / length, hi / length, normalized=True))
         return out
 
     @cached_property
@@ -621,13 +721,17 @@ class SafeRouter:
         best[0] = (0.0, 0.0)
         for j in range(1, n):
             for i in range(j):
-                hop = stops[j][0] - stops[i][0]
                 if best[i] == inf:
                     continue
-                days = best[i][0] + (
-                    1 if hop <= max_km_per_day else math.ceil(hop / max_km_per_day)
-                )
-                cand = (days, best[i][1] + 2 * stops[j][2])
+                hop = stops[j][0] - stops[i][0]
+                if hop <= max_km_per_day + 1e-9:
+                    days = 1.0
+                elif i == j - 1:
+                    # no shelter in between: walk the gap, sleeping out where the days end
+                    days = float(math.ceil(hop / max_km_per_day - 1e-9))
+                else:
+                    continue
+                cand = (best[i][0] + days, best[i][1] + 2 * stops[j][2])
                 if cand < best[j]:
                     best[j], prev[j] = cand, i
         chain = []
