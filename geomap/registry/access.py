@@ -38,6 +38,11 @@ class Caller:
     name: str = "anonymous"
 
     @property
+    def may_write(self) -> bool:
+        """Whether the role ever writes (officers within their countries, admins)."""
+        return self.role in ("officer", "admin")
+
+    @property
     def is_anonymous(self) -> bool:
         """Whether the caller gave no token."""
         return self.role == "anonymous"

@@ -172,6 +172,7 @@ class Version:
     who: str
     at: str
     why: str
+    etag: str = ""
 
 
 @dataclass
@@ -428,6 +429,12 @@ class SQLiteStore:
                 who=r["who"],
                 at=r["at"],
                 why=r["why"],
+                etag=_etag(
+                    collection,
+                    fid,
+                    r["version"],
+                    _canonical(json.loads(r["properties"]), json.loads(r["geometry"])),
+                ),
             )
             for r in rows
         ]
@@ -704,7 +711,7 @@ class SQLiteStore:
         RegistryValidationError
             Listing every place the caller may not write; nothing is written.
         """
-        if caller.role not in ("officer", "admin"):
+        if not caller.may_write:
             raise PermissionDeniedError(f"{caller.role} callers may not import records")
         report = ImportReport(dry_run=dry_run)
         first: dict[str, int] = {}

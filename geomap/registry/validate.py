@@ -71,6 +71,8 @@ def parse_json(data: bytes | str, *, what: str = "body") -> Any:
         }
     except ValueError as exc:
         problem = {"index": None, "id": None, "field": what, "message": str(exc)}
+    except RecursionError:
+        problem = {"index": None, "id": None, "field": what, "message": "JSON nested too deeply"}
     raise RegistryValidationError([problem], f"{what}: {problem['message']}")
 
 

@@ -1,0 +1,71 @@
+"""The collections the API serves: one table of id, title, description and validator.
+
+Adding a collection (risk-zone polygons come next) is adding a row to :data:`COLLECTIONS`;
+every route, link, count and extent is driven by this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from geomap.registry.validate import Place, validate_place
+from geomap.registry.vocab import KINDS, SERVICES, STATUSES
+
+
+class Validator(Protocol):
+    """Validates one GeoJSON feature of a collection (see :func:`validate_place`)."""
+
+    def __call__(
+        self,
+        feature: Any,
+        *,
+        index: int | None = ...,
+        require_id: bool = ...,
+        country_tolerance_km: float = ...,
+    ) -> Place:
+        """Validate ``feature``; raise ``RegistryValidationError`` listing every problem."""
+        ...
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A collection served by the API.
+
+    Attributes
+    ----------
+    id : str
+        The collection id in URLs (``/collections/{id}``).
+    title, description : str
+        Shown in the collection's metadata.
+    validator : Validator
+        Turns a request body into a validated record, listing every problem.
+    kinds, statuses, services : tuple of str
+        The values the ``kind``, ``status`` and ``services`` filters accept.
+    """
+
+    id: str
+    title: str
+    description: str
+    validator: Validator
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+
+PLACES = CollectionSpec(
+    id="places",
+    title="Support spaces, information points and service points",
+    description=(
+        "Places that offer support to refugees and migrants in transit: who runs them, which "
+        "services they offer, to whom and when."
+    ),
+    validator=validate_place,
+    kinds=tuple(KINDS),
+    statuses=STATUSES,
+    services=tuple(SERVICES),
+)
+
+#: Every collection the API serves, by id.
+COLLECTIONS: Mapping[str, CollectionSpec] = {spec.id: spec for spec in (PLACES,)}
