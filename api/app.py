@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from api import errors
 from api.collections import COLLECTIONS, CollectionSpec
 from api.middleware import BodySizeLimit, ResponseHeaders
-from api.routes import items, ogc
+from api.routes import items, ogc, transfer
 from geomap.registry.store import SQLiteStore
 from geomap.settings import Settings
 
@@ -78,6 +78,7 @@ def create_app(
     app.state.collections = dict(collections if collections is not None else COLLECTIONS)
     app.include_router(ogc.router)
     app.include_router(items.router)
+    app.include_router(transfer.router)
     errors.install_handlers(app)
     # added last = outermost: errors guard, then headers, then the body limit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from geomap.registry.validate import Place, validate_place
+from geomap.registry.risk import validate_risk_zone
+from geomap.registry.store import Item
+from geomap.registry.validate import validate_place
 from geomap.registry.vocab import KINDS, SERVICES, STATUSES
 
 
@@ -24,7 +26,7 @@ class Validator(Protocol):
         index: int | None = ...,
         require_id: bool = ...,
         country_tolerance_km: float = ...,
-    ) -> Place:
+    ) -> Item:
         """Validate ``feature``; raise ``RegistryValidationError`` listing every problem."""
         ...
 
@@ -67,5 +69,16 @@ PLACES = CollectionSpec(
     services=tuple(SERVICES),
 )
 
+RISK_ZONES = CollectionSpec(
+    id="risk_zones",
+    title="Risk zones",
+    description=(
+        "Areas where people in transit face danger (armed groups, trafficking, crime, irregular "
+        "crossings, floods, cold): 'avoid' zones are never routed through; 'high', 'medium' "
+        "and 'low' zones are soft penalties. Polygons in lon/lat."
+    ),
+    validator=validate_risk_zone,
+)
+
 #: Every collection the API serves, by id.
-COLLECTIONS: Mapping[str, CollectionSpec] = {spec.id: spec for spec in (PLACES,)}
+COLLECTIONS: Mapping[str, CollectionSpec] = {spec.id: spec for spec in (PLACES, RISK_ZONES)}

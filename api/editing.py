@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 
@@ -24,8 +24,8 @@ from api.collections import CollectionSpec
 from api.errors import MalformedRequestError, UnsupportedMediaTypeError
 from geomap.errors import RegistryValidationError
 from geomap.registry.access import Caller
-from geomap.registry.store import Record, SQLiteStore
-from geomap.registry.validate import Place, parse_json
+from geomap.registry.store import Item, Record, SQLiteStore
+from geomap.registry.validate import parse_json
 from geomap.settings import Settings
 
 #: Media types of whole features (POST, PUT).
@@ -122,7 +122,7 @@ def _validated(
     settings: Settings,
     fid: str,
     problems: list[dict[str, Any]],
-) -> Place:
+) -> Item:
     body = _without_read_only(feature)
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != "id"}
@@ -134,7 +134,7 @@ def _validated(
         raise RegistryValidationError(problems + exc.problems) from None
     if problems:
         raise RegistryValidationError(problems)
-    return dataclasses.replace(place, id=fid)
+    return cast(Item, dataclasses.replace(cast(Any, place), id=fid))
 
 
 def new_id() -> str:

@@ -119,15 +119,24 @@ def _polygon_problems(geometry: Any) -> list[tuple[str, str]]:
     from shapely.validation import explain_validity
 
     shape = shapely.geometry.shape(geometry)
-    if shape.is_empty or shape.area == 0:
-        return [("geometry", "the polygon has no area")]
     if not shape.is_valid:
         return [("geometry", f"invalid polygon: {explain_validity(shape)}")]
+    if shape.is_empty or shape.area == 0:
+        return [("geometry", "the polygon has no area")]
     return []
 
 
-def validate_risk_zone(feature: Any, *, index: int | None = None) -> RiskZoneItem:
+def validate_risk_zone(
+    feature: Any,
+    *,
+    index: int | None = None,
+    require_id: bool = True,
+    country_tolerance_km: float = 0.0,
+) -> RiskZoneItem:
     """Validate one GeoJSON Feature as a risk zone (every problem reported).
+
+    ``country_tolerance_km`` is accepted for a uniform validator signature; zones may reach
+    across borders (a border crossing is a typical zone).
 
     Raises
     ------
@@ -147,8 +156,11 @@ def validate_risk_zone(feature: Any, *, index: int | None = None) -> RiskZoneIte
         raise RegistryValidationError(problems)
     if feature.get("type") != "Feature":
         problem("type", f"must be 'Feature', got {feature.get('type')!r}")
-    if fid_text is None or not ID_PATTERN.match(fid_text):
-        problem("id", "required: 1-128 letters, digits, '.', '_' or '-'")
+    if fid is None:
+        if require_id:
+            problem("id", "required: a stable identifier")
+    elif fid_text is None or not ID_PATTERN.match(fid_text):
+        problem("id", "must be 1-128 letters, digits, '.', '_' or '-', starting alphanumeric")
     for field, message in _polygon_problems(feature.get("geometry")):
         problem(field, message)
     properties = feature.get("properties")
@@ -164,6 +176,7 @@ def validate_risk_zone(feature: Any, *, index: int | None = None) -> RiskZoneIte
                 problem(f"properties{path}", error["msg"].removeprefix("Value error, "))
     if problems or model is None:
         raise RegistryValidationError(problems)
+    del country_tolerance_km
     return RiskZoneItem(
         id=fid_text or "",
         properties=model.model_dump(mode="json", exclude_none=True),
@@ -173,19 +186,9 @@ def validate_risk_zone(feature: Any, *, index: int | None = None) -> RiskZoneIte
 
 def validate_risk_collection(collection: Any) -> list[RiskZoneItem]:
     """Validate a FeatureCollection of risk zones; every problem is reported."""
-    if not isinstance(collection, dict) or not isinstance(collection.get("features"), list):
-        raise RegistryValidationError(
-            [{"index": None, "id": None, "field": "features", "message": "must be a list"}]
-        )
-    items, problems = [], []
-    for i, feature in enumerate(collection["features"]):
-        try:
-            items.append(validate_risk_zone(feature, index=i))
-        except RegistryValidationError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise RegistryValidationError(problems)
-    return items
+    from geomap.registry.validate import validate_collection
+
+    return validate_collection(collection, validator=validate_risk_zone)
 
 
 def cost_zone(fid: str, properties: dict[str, Any], geometry: dict[str, Any]) -> RiskZone:

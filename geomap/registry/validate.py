@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -394,15 +395,34 @@ def validate_place(
 
 
 def validate_collection(
-    collection: Any, *, country_tolerance_km: float = COUNTRY_TOLERANCE_KM
-) -> list[Place]:
-    """Validate a FeatureCollection of places; every problem of every feature is reported.
+    collection: Any,
+    *,
+    country_tolerance_km: float = COUNTRY_TOLERANCE_KM,
+    validator: Callable[..., Any] | None = None,
+) -> list[Any]:
+    """Validate a FeatureCollection; every problem of every feature is reported.
+
+    Parameters
+    ----------
+    collection : Any
+        The parsed FeatureCollection.
+    country_tolerance_km : float
+        Passed to the feature validator.
+    validator : callable, optional
+        ``validator(feature, index=, country_tolerance_km=)``; :func:`validate_place` by
+        default (risk zones use :func:`geomap.registry.risk.validate_risk_zone`).
+
+    Returns
+    -------
+    list
+        The validated features (places by default).
 
     Raises
     ------
     RegistryValidationError
         If the collection or any feature is invalid, or ids repeat.
     """
+    check = validator or validate_place
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise RegistryValidationError(
             [{"index": None, "id": None, "field": "type", "message": "must be a FeatureCollection"}]
@@ -412,7 +432,7 @@ def validate_collection(
         raise RegistryValidationError(
             [{"index": None, "id": None, "field": "features", "message": "must be a list"}]
         )
-    places: list[Place] = []
+    places: list[Any] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, feature in enumerate(features):
@@ -431,9 +451,7 @@ def validate_collection(
             else:
                 seen[key] = i
         try:
-            places.append(
-                validate_place(feature, index=i, country_tolerance_km=country_tolerance_km)
-            )
+            places.append(check(feature, index=i, country_tolerance_km=country_tolerance_km))
         except RegistryValidationError as exc:
             problems.extend(exc.problems)
     if problems:

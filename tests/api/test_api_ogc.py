@@ -74,7 +74,9 @@ def test_api_is_a_valid_openapi_30_document(anonymous) -> None:
 def test_collections_and_collection_show_the_public_extent(anonymous) -> None:
     listing = anonymous.get("/collections").json()
     CollectionList.model_validate(listing)
-    [places] = listing["collections"]
+    places, zones = listing["collections"]
+    assert zones["id"] == "risk_zones"
+    assert "extent" not in zones  # no risk zone in this database
     one = anonymous.get("/collections/places").json()
     CollectionInfo.model_validate(one)
     assert one == places

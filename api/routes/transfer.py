@@ -1,0 +1,78 @@
+"""Import a FeatureCollection into a collection, and export a whole collection."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api import editing, transfer
+from api.deps import AnyCaller, Collection, CurrentSettings, Reason, Store, Writer, check_query
+
+router = APIRouter(dependencies=[Depends(check_query)], tags=["Import and export"])
+
+
+@router.post(
+    "/collections/{collectionId}/import",
+    summary="Import a FeatureCollection (all or nothing)",
+    operation_id="importFeatures",
+)
+async def import_features(
+    *,
+    request: Request,
+    spec: Collection,
+    caller: Writer,
+    why: Reason,
+    store: Store,
+    settings: CurrentSettings,
+    dry_run: Annotated[
+        bool, Query(alias="dryRun", description="Report what would change; write nothing.")
+    ] = False,
+    retire_missing: Annotated[
+        bool,
+        Query(
+            alias="retireMissing",
+            description="Retire records of the file's countries that the file lacks.",
+        ),
+    ] = False,
+) -> JSONResponse:
+    """Validate every feature first; any problem answers 422 listing all, nothing written.
+
+    Features are matched by id: created, updated or left unchanged (re-importing the same
+    collection changes nothing).
+    """
+    body = await editing.read_json(request, editing.FEATURE_TYPES)
+    report = await run_in_threadpool(
+        transfer.import_collection,
+        store,
+        spec,
+        body,
+        caller=caller,
+        why=why,
+        settings=settings,
+        dry_run=dry_run,
+        retire_missing=retire_missing,
+    )
+    return JSONResponse(report)
+
+
+@router.get(
+    "/collections/{collectionId}/export",
+    summary="Export a whole collection (GeoJSON, or HXL-tagged CSV for places)",
+    operation_id="exportFeatures",
+)
+def export_features(
+    *,
+    spec: Collection,
+    caller: AnyCaller,
+    store: Store,
+    f: Annotated[
+        Literal["geojson", "hxl"],
+        Query(description="`geojson` (RFC 7946) or `hxl` (CSV for HDX, no contact data)."),
+    ] = "geojson",
+) -> Response:
+    """Everything the caller may see, in one document."""
+    body, media = transfer.export_collection(store, spec, f, caller)
+    return Response(body, media_type=media)
