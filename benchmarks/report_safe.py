@@ -84,7 +84,7 @@ def _routes(layer: dict[str, Any]) -> list[str]:
     if missed:
         lines.append(
             f"**{missed} node pair(s) where `Router.route` found no route but networkx did** "
-            "(a node exactly at the end of a closed edge: `inf * 0` entry cost is NaN)."
+            "(see `pairs_no_route_ours_but_networkx_found_nodes` in `safe.json`)."
         )
     if "valhalla" in tools:
         rel = tools["valhalla"]["length_vs_ours_safe_rel_median"]

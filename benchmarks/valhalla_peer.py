@@ -162,12 +162,13 @@ class ValhallaPeer:
         options: dict[str, Any] | None = None,
         config: Path | None = None,
         tag: str = "routes",
+        repeats: int | None = None,
     ) -> dict[str, Any] | None:
         """Time pedestrian routes between the point pairs in the venv's interpreter.
 
         ``options`` go to the worker (``exclude_polygons``, ``shapes``; see
         ``valhalla_worker.py``); ``config`` replaces the default config; ``tag`` names the
-        scratch files, so several runs can keep theirs.
+        scratch files, so several runs can keep theirs; ``repeats`` defaults to the settings'.
         """
         if self.error or self.config is None:
             return None
@@ -187,7 +188,7 @@ class ValhallaPeer:
         proc = subprocess.run(
             [
                 str(self.python), WORKER, "route", str(config or self.config), str(pairs_path),
-                str(self.settings.repeats), str(out), *extra,
+                str(repeats or self.settings.repeats), str(out), *extra,
             ],
             capture_output=True, text=True, check=False, env=env,
         )  # fmt: skip

@@ -185,6 +185,27 @@ class Network:
             always_xy=True,
         )
 
+    @cached_property
+    def snap_index(self) -> tuple[Any, IntArray, IntArray, FloatArray, FloatArray]:
+        """Straight pieces of every segment in :attr:`projection` metres, in an STRtree.
+
+        Returns ``(tree, piece_segment, piece_first_coordinate, x, y)``; shared by every
+        router on this network.
+        """
+        import shapely
+
+        counts = self.seg_end - self.seg_start
+        piece_seg = np.repeat(np.arange(self.n_segments), counts)
+        offsets = np.cumsum(counts) - counts
+        piece_start = np.repeat(self.seg_start - offsets, counts) + np.arange(int(counts.sum()))
+        x, y = (np.asarray(v) for v in self.projection.transform(self.coord_lon, self.coord_lat))
+        a = np.column_stack([x[piece_start], y[piece_start]])
+        b = np.column_stack([x[piece_start + 1], y[piece_start + 1]])
+        lines = shapely.linestrings(
+            np.stack([a, b], axis=1).reshape(-1, 2), indices=np.repeat(np.arange(len(a)), 2)
+        )
+        return shapely.STRtree(lines), piece_seg, piece_start, x, y
+
     def edge_attr(self, key: str) -> list[str | None]:
         """Value of a way attribute for every directed edge (None when absent).
 
@@ -196,8 +217,13 @@ class Network:
         Returns
         -------
         list of str or None
+            Decoded once per key and kept: do not modify it.
         """
-        return self._decode(self.way_attrs[self.seg_way[self.edge_seg], ATTR_KEYS.index(key)])
+        cache: dict[str, list[str | None]] = self.__dict__.setdefault("_edge_attr_cache", {})
+        if key not in cache:
+            codes = self.way_attrs[self.seg_way[self.edge_seg], ATTR_KEYS.index(key)]
+            cache[key] = self._decode(codes)
+        return cache[key]
 
     def segment_attr(self, key: str) -> list[str | None]:
         """Value of a way attribute for every segment (None when absent)."""

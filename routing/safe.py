@@ -291,6 +291,7 @@ class SafeRouter:
                 speed_kmh=self.params.speed_kmh,
                 max_snap_m=self.max_snap_m,
                 piece_cost=self._piece_hook(weights),
+                landmarks_from=self.plain,
             )
         return self._routers[key]
 
@@ -315,6 +316,7 @@ class SafeRouter:
             self._routers[key] = Router(
                 self.network, weights=seconds, speed_kmh=self.params.speed_kmh,
                 max_snap_m=self.max_snap_m, piece_cost=self._piece_hook(walking),
+                landmarks_from=self.plain,
             )  # fmt: skip
         return self._routers[key]
 
@@ -624,14 +626,22 @@ class SafeRouter:
         sx, sy = to_m(start.lon, start.lat)
         out = []
         speed = self.params.speed_kmh / 3.6
+        w = walk.weights
+        d_u = dist[net.edge_u]
+        done = np.zeros(net.n_segments, dtype=bool)
+        area: Any = None
         for limit_min in sorted(minutes):
             budget = limit_min * 60.0
-            d_u = dist[net.edge_u]
-            w = walk.weights
             full = (d_u + w <= budget) & np.isfinite(w)
             partial = (d_u < budget) & ~full & np.isfinite(w)
-            pieces = list(lines[net.edge_seg[full]])
+            # streets already merged at a smaller time are not buffered and merged again
+            new_segs = np.unique(net.edge_seg[full])
+            new_segs = new_segs[~done[new_segs]]
+            done[new_segs] = True
+            pieces = list(lines[new_segs])
             for e in np.flatnonzero(partial).tolist():
+                if done[net.edge_seg[e]]:
+                    continue
                 reach = (budget - d_u[e]) * speed
                 seg_line = lines[net.edge_seg[e]]
                 frac = min(1.0, reach / net.edge_length[e]) if net.edge_length[e] > 0 else 1.0
@@ -642,9 +652,8 @@ class SafeRouter:
                 pieces.append(piece)
             pieces += self._origin_pieces(walk, start, budget, speed)
             pieces.append(shapely.Point(sx, sy))
-            area = shapely.union_all(
-                shapely.buffer(np.array(pieces, dtype=object), street_buffer_m, quad_segs=4)
-            )
+            grown = shapely.buffer(np.array(pieces, dtype=object), street_buffer_m, quad_segs=4)
+            area = shapely.union_all(grown if area is None else [area, *grown])
             back = shapely.transform(
                 area,
                 lambda xy: np.column_stack(
