@@ -19,8 +19,10 @@ from api import errors
 from api.collections import COLLECTIONS, CollectionSpec
 from api.middleware import BodySizeLimit, ResponseHeaders
 from api.routes import items, ogc, transfer
+from api.routes import transit as transit_routes
 from geomap.registry.store import SQLiteStore
 from geomap.settings import Settings
+from geomap.transit import TransitService
 
 DESCRIPTION = """\
 The registry of support spaces, information points and service points for refugees and
@@ -39,10 +41,34 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     store = SQLiteStore(settings.registry_db)
     app.state.store = store
+    app.state.transit = None
+    if settings.network is not None:
+        app.state.transit = _transit(settings, store)
     try:
         yield
     finally:
         store.close()
+
+
+def _transit(settings: Settings, store: SQLiteStore) -> TransitService:
+    """Load the walking network (and elevation) and warm the routers up."""
+    from routing.costs import CostParams, Elevation
+    from routing.network import Network
+
+    assert settings.network is not None
+    network = Network.load(settings.network)
+    elevation = None
+    if settings.elevation is not None:
+        elevation = Elevation(settings.elevation).sample(network.node_lon, network.node_lat)
+    transit = TransitService(
+        network,
+        store,
+        params=CostParams(speed_kmh=settings.walk_speed_kmh),
+        elevation=elevation,
+        max_snap_m=settings.max_snap_m,
+    )
+    transit.warm_up()
+    return transit
 
 
 def create_app(
@@ -79,6 +105,7 @@ def create_app(
     app.include_router(ogc.router)
     app.include_router(items.router)
     app.include_router(transfer.router)
+    app.include_router(transit_routes.router)
     errors.install_handlers(app)
     # added last = outermost: errors guard, then headers, then the body limit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -87,10 +114,31 @@ def create_app(
     return app
 
 
-def run(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API with uvicorn, without access log and without a ``Server`` header."""
+def run(
+    settings: Settings | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    workers: int = 1,
+) -> None:
+    """Serve the API with uvicorn, without access log and without a ``Server`` header.
+
+    With ``workers > 1`` each worker process builds its own app from the environment
+    (``GEOMAP_*``), so ``settings`` must be the environment's.
+    """
     import uvicorn
 
+    if workers > 1:
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            server_header=False,
+        )
+        return
     uvicorn.run(
         create_app(settings),
         host=host,

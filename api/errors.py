@@ -26,11 +26,14 @@ from geomap.errors import (
     ConflictError,
     GeomapError,
     InvalidCoordinateError,
+    NoRouteError,
     NotFoundError,
     PermissionDeniedError,
+    PointTooFarError,
     PreconditionFailedError,
     PreconditionRequiredError,
     RegistryValidationError,
+    ServiceUnavailableError,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -58,6 +61,9 @@ STATUS: dict[type[Exception], tuple[int, str | None]] = {
     MalformedRequestError: (400, None),
     RegistryValidationError: (422, None),
     InvalidCoordinateError: (400, "geometry"),
+    PointTooFarError: (422, "point"),
+    NoRouteError: (422, "route"),
+    ServiceUnavailableError: (503, None),
     AuthenticationError: (401, "Authorization"),
     PermissionDeniedError: (403, "Authorization"),
     NotFoundError: (404, "path"),

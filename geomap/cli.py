@@ -385,11 +385,12 @@ def token_revoke(name: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Run the API (no access log: coordinates, addresses and user agents are never logged)."""
     from api.app import run
 
-    run(Settings(), host=host, port=port)
+    run(Settings(), host=host, port=port, workers=workers)
 
 
 def _when(text: str | None) -> datetime | None:

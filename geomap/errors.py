@@ -41,6 +41,10 @@ class NoRouteError(GeomapError, ValueError):
     """The destination cannot be reached from the origin on the network."""
 
 
+class ServiceUnavailableError(GeomapError, RuntimeError):
+    """A part of the service is not configured (for instance no walking network loaded)."""
+
+
 class NetworkFormatError(GeomapError, ValueError):
     """A saved network file is not a geomap network or is of an unsupported version."""
 

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         How far outside its declared country's outline a place may lie.
     public_url : str, optional
         Base URL the API is reached at (for links); taken from the request when unset.
+    network : Path, optional
+        A saved walking network (``geomap network build``); the routing endpoints answer 503
+        without one.
+    elevation : Path, optional
+        An elevation raster for the slope factor of walking times.
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOMAP_")
@@ -43,3 +48,5 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     country_tolerance_km: float = Field(default=25.0, ge=0)
     public_url: str | None = None
+    network: Path | None = None
+    elevation: Path | None = None

@@ -96,6 +96,17 @@ class TransitService:
                 self.safe.set_zones(zones, version)
         return version
 
+    def warm_up(self) -> None:
+        """Compile the kernels and build the day and night routers before the first request."""
+        if self.network.n_nodes == 0:
+            return
+        lon, lat = float(self.network.node_lon[0]), float(self.network.node_lat[0])
+        for hour in (12, 23):
+            when = datetime(2026, 1, 1, hour)
+            night = self.safe.params.is_night(when)
+            self.safe.router(night=night, when=when).route((lon, lat), (lon, lat))
+            self.safe.walking_router(night=night, when=when).reachable((lon, lat), 60.0)
+
     def sites(self, caller: Caller) -> list[Site]:
         """Every current place the caller may see, as routing sites."""
         return [site_from_record(r) for r in iter_records(self.store, PLACES, caller)]

@@ -202,15 +202,16 @@ def free_port() -> int:
 class Server:
     """``api.app.run`` in a subprocess on 127.0.0.1, serving the registry ``db``."""
 
-    def __init__(self, db: Path, log: Path) -> None:
+    def __init__(self, db: Path, log: Path, env: dict[str, str] | None = None) -> None:
         self.db = db
         self.log = log
+        self.extra_env = dict(env or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> None:
-        env = {**os.environ, "GEOMAP_REGISTRY_DB": str(self.db)}
+        env = {**os.environ, "GEOMAP_REGISTRY_DB": str(self.db), **self.extra_env}
         env.pop("GEOMAP_PUBLIC_URL", None)
         code = (
             "from api.app import run; from geomap.settings import Settings; "
