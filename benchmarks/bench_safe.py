@@ -801,13 +801,16 @@ def run_reweight(
             weights = edge_weights(net, exposure, sr.params, night=False)
             part_times["edge_weights"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            router = Router(net, weights=weights.seconds, speed_kmh=sr.params.speed_kmh)
+            router = Router(
+                net, weights=weights.seconds, speed_kmh=sr.params.speed_kmh,
+                landmarks_from=sr.plain,
+            )  # fmt: skip
             part_times["router_init"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            router._landmarks  # noqa: B018 - lazy landmark costs (16 forward + 16 backward)
+            router._landmarks  # noqa: B018 - landmark costs, scaled from the plain router's
             part_times["landmarks"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            router._pieces  # noqa: B018 - lazy snapping tree, rebuilt by every new Router
+            net.snap_index  # noqa: B018 - snapping tree, built once per network and shared
             part_times["snapping_tree"].append(time.perf_counter() - t)
     return {
         "layer": layer,
