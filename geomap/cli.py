@@ -83,7 +83,7 @@ def demo(
 
     settings = Settings()
     try:
-        with steps(BUILD_STEPS + 3, "demo") as say:
+        with steps(BUILD_STEPS + 4, "demo") as say:
             result = run_demo(settings, out_dir=out_dir, progress=say)
     except (GeomapError, KeyError) as exc:
         raise fail(exc) from exc
@@ -96,9 +96,17 @@ def demo(
         f"Route {result.origin} -> {result.destination}: {route.length_m / 1000:.2f} km, "
         f"{route.duration_s / 60:.0f} min walking, via {', '.join(route.street_names[:6])}"
     )
-    out.print(f"  network:  {result.network_path}")
-    out.print(f"  route:    {result.route_path}")
-    out.print(f"  map:      {result.map_path}")
+    cmp = result.safe.comparison()
+    out.print(
+        f"Safe route over the sample (illustrative) risk layer: "
+        f"{result.safe.routes[0].route.length_m / 1000:.2f} km, {cmp['extra_length_m']:+.0f} m "
+        f"vs the shortest, {cmp['metres_in_risk_zones_avoided']:.0f} m inside risk zones avoided"
+    )
+    out.print(f"  network:    {result.network_path}")
+    out.print(f"  route:      {result.route_path}")
+    out.print(f"  map:        {result.map_path}")
+    out.print(f"  safe route: {result.safe_route_path}")
+    out.print(f"  safe map:   {result.safe_map_path}")
     out.print("Map data © OpenStreetMap contributors, ODbL 1.0.")
 
 

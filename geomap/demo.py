@@ -10,15 +10,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from geomap.io import read_landmarks, write_json
-from geomap.maps import route_map, save_map
+from geomap.maps import route_map, safe_route_map, save_map
 from geomap.settings import Settings
 from routing import Route, Router, network_from_file
+from routing.costs import CostParams
 from routing.network import Network
+from routing.safe import SafeRouteAnswer, SafeRouter, Site
 
 DEMO_ORIGIN = "bus_central_station"
-DEMO_DESTINATION = "santa_casa_hospital"
+DEMO_DESTINATION = "ufrgs"
 
 
 @dataclass
@@ -33,6 +36,9 @@ class DemoResult:
     map_path: Path
     origin: str
     destination: str
+    safe: SafeRouteAnswer
+    safe_route_path: Path
+    safe_map_path: Path
 
 
 def run_demo(
@@ -97,6 +103,57 @@ def run_demo(
     map_path = save_map(
         route_map(route, network, labels=(origin, destination)), out / "route_map.html"
     )
-    return DemoResult(
-        network, route, build_seconds, network_path, route_path, map_path, origin, destination
+    say("safe route over the sample risk layer")
+    safe, sites, zones = _safe_demo(
+        network, data, settings, landmarks[origin], landmarks[destination]
     )
+    safe_route_path = write_json(
+        out / "safe_route.geojson",
+        {
+            "type": "FeatureCollection",
+            "features": [r.to_geojson() for r in safe.routes]
+            + [{**safe.shortest.to_geojson(), "id": "shortest"}],
+            "comparison": safe.comparison(),
+            "note": "illustrative sample risk zones and places: not real",
+            "attribution": "© OpenStreetMap contributors, ODbL 1.0",
+        },
+    )
+    safe_map_path = save_map(
+        safe_route_map(safe.routes, network, zones=zones, sites=sites, shortest=safe.shortest),
+        out / "safe_route_map.html",
+    )
+    return DemoResult(
+        network, route, build_seconds, network_path, route_path, map_path, origin, destination,
+        safe, safe_route_path, safe_map_path,
+    )  # fmt: skip
+
+
+def _safe_demo(
+    network: Network,
+    data: Path,
+    settings: Settings,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+) -> tuple[SafeRouteAnswer, list[Site], dict[str, Any]]:
+    """The safe route between the landmarks with the sample places and risk zones."""
+    from geomap.registry.risk import cost_zone, validate_risk_collection
+    from geomap.registry.validate import parse_json, validate_collection
+    from geomap.transit import site_from_properties
+
+    zones = parse_json((data / "sample_risk_zones.geojson").read_bytes())
+    items = validate_risk_collection(zones)
+    places = validate_collection(parse_json((data / "sample_registry.geojson").read_bytes()))
+    sites = [
+        site_from_properties(p.id, p.properties, p.lon, p.lat)
+        for p in places
+        if p.properties.get("visibility") == "public"
+    ]
+    router = SafeRouter(
+        network,
+        zones=[cost_zone(z.id, z.properties, z.shape) for z in items],
+        layer_version=1,
+        params=CostParams(speed_kmh=settings.walk_speed_kmh),
+        max_snap_m=settings.max_snap_m,
+    )
+    answer = router.safe_route(origin, destination, alternatives=2, sites=sites)
+    return answer, sites, zones

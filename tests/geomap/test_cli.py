@@ -26,8 +26,9 @@ def geomap(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
 def test_demo_writes_network_route_and_map(tmp_path) -> None:
     result = geomap("demo", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "bus_central_station -> santa_casa_hospital" in result.stdout
-    for name in ("porto_alegre_walk.npz", "route.geojson", "route_map.html"):
+    assert "bus_central_station -> ufrgs" in result.stdout
+    files = ("porto_alegre_walk.npz", "route.geojson", "route_map.html")
+    for name in (*files, "safe_route.geojson", "safe_route_map.html"):
         assert (tmp_path / name).is_file()
         assert str(tmp_path / name) in result.stdout.replace("\n", "")
     collection = json.loads((tmp_path / "route.geojson").read_text())
@@ -35,9 +36,17 @@ def test_demo_writes_network_route_and_map(tmp_path) -> None:
     assert route["geometry"]["type"] == "LineString"
     assert 500 < route["properties"]["length_m"] < 3000
     assert route["properties"]["streets"]
-    page = (tmp_path / "route_map.html").read_text()
-    assert "OpenStreetMap contributors" in page
-    assert "ODbL" in page
+    for page_name in ("route_map.html", "safe_route_map.html"):
+        page = (tmp_path / page_name).read_text()
+        assert "OpenStreetMap contributors" in page
+        assert "ODbL" in page
+    safe = json.loads((tmp_path / "safe_route.geojson").read_text())
+    best = safe["features"][0]["properties"]
+    shortest = safe["features"][-1]["properties"]
+    # the sample high-risk zone lies on the shortest way: the safe route walks around it
+    assert shortest["exposure"]["by_level_m"]["high"] > 100
+    assert best["exposure"]["by_level_m"]["high"] < shortest["exposure"]["by_level_m"]["high"]
+    assert safe["comparison"]["extra_length_m"] > 0
 
 
 def test_build_info_export_and_route(tmp_path) -> None:
