@@ -126,6 +126,37 @@ def safe_route(
     }
 
 
+def via(
+    transit: TransitService,
+    caller: Caller,
+    *,
+    points: list[tuple[float, float]],
+    when: datetime | None,
+) -> dict[str, Any]:
+    """Safe legs through chosen points, one feature per leg, with the totals."""
+    legs = transit.via(points, caller, when=when)
+    features = []
+    for number, report in enumerate(legs, start=1):
+        feature = report.to_geojson()
+        feature["properties"].update({"role": "leg", "leg": number})
+        features.append(feature)
+    return {
+        "type": "FeatureCollection",
+        "safeRouteFound": True,
+        "total_length_m": round(sum(r.route.length_m for r in legs), 1),
+        "total_minutes": round(sum(r.route.duration_s for r in legs) / 60.0, 1),
+        "features": features,
+    }
+
+
+def parse_points(text: str, field: str) -> list[tuple[float, float]]:
+    """``"lon,lat;lon,lat"`` (at most 8 points)."""
+    parts = [p for p in text.split(";") if p.strip()]
+    if not parts or len(parts) > 8:
+        raise _problem(f"query.{field}", f"{field} takes 1 to 8 points 'lon,lat;lon,lat'")
+    return [parse_point(p, field) for p in parts]
+
+
 def nearby(
     transit: TransitService,
     caller: Caller,

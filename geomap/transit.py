@@ -149,6 +149,13 @@ class TransitService:
             self._public_view(report, caller)
         return answer
 
+    def via(
+        self, points: Sequence[Sequence[float]], caller: Caller, *, when: datetime | None = None
+    ) -> list[RouteReport]:
+        """Safe legs through the given points in order (see :meth:`SafeRouter.via`)."""
+        self.refresh()
+        return [self._public_view(r, caller) for r in self.safe.via(points, when=when)]
+
     def nearby(
         self, origin: Sequence[float], caller: Caller, *, minutes: float, **filters: Any
     ) -> list[dict[str, Any]]:

@@ -39,8 +39,23 @@ def safe_route(
     destination: Annotated[str, Query(alias="to", description="Destination `lon,lat`.")],
     time: Time = None,
     alternatives: Annotated[int, Query(ge=1, le=5)] = 1,
+    via: Annotated[
+        str | None, Query(description="Places to pass through, `lon,lat;lon,lat`, in order.")
+    ] = None,
 ) -> JSONResponse:
-    """Routes ranked by risk then time, each with its exposure and the places along it."""
+    """Routes ranked by risk then time, each with its exposure and the places along it.
+
+    With ``via``, one safe leg per stretch between the points instead.
+    """
+    if via is not None:
+        points = [
+            transit.parse_point(origin, "from"),
+            *transit.parse_points(via, "via"),
+            transit.parse_point(destination, "to"),
+        ]
+        return JSONResponse(
+            transit.via(service, caller, points=points, when=transit.parse_time(time))
+        )
     return JSONResponse(
         transit.safe_route(
             service,

@@ -173,3 +173,19 @@ def test_coordinates_never_reach_the_log(anon, transit_server) -> None:
     assert "51.2261234" not in log
     assert "Sentinel-UA-42" not in log
     assert "127.0.0.1:" not in log.replace(transit_server.url, "")
+
+
+def test_route_via_chosen_places(anon) -> None:
+    via = "-51.2203,-30.0334"
+    body = anon.get("/routes/safe", params={"from": A, "to": B, "via": via}).json()
+    legs = body["features"]
+    assert [f["properties"]["leg"] for f in legs] == [1, 2]
+    assert body["total_length_m"] == pytest.approx(
+        sum(f["properties"]["length_m"] for f in legs), abs=0.5
+    )
+    first_end = legs[0]["geometry"]["coordinates"][-1]
+    second_start = legs[1]["geometry"]["coordinates"][0]
+    assert first_end == second_start
+    assert_problem(
+        anon.get("/routes/safe", params={"from": A, "to": B, "via": "x"}), 400, "query.via"
+    )
