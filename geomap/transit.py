@@ -80,6 +80,7 @@ class TransitService:
         )
         self._lock = threading.Lock()
         self._zone_visibility: dict[str, tuple[str, str | None]] = {}
+        self._sites: dict[tuple[Any, ...], list[Site]] = {}
         self.refresh()
 
     def refresh(self) -> int:
@@ -108,8 +109,20 @@ class TransitService:
             self.safe.walking_router(night=night, when=when).reachable((lon, lat), 60.0)
 
     def sites(self, caller: Caller) -> list[Site]:
-        """Every current place the caller may see, as routing sites."""
-        return [site_from_record(r) for r in iter_records(self.store, PLACES, caller)]
+        """Every current place the caller may see, as routing sites.
+
+        Cached per version of the places collection and per kind of caller (role and
+        countries), so a request reads the registry only after it changed.
+        """
+        version = self.store.collection_version(PLACES)
+        key = (version, caller.role, tuple(sorted(caller.countries)))
+        cached = self._sites.get(key)
+        if cached is None:
+            cached = [site_from_record(r) for r in iter_records(self.store, PLACES, caller)]
+            with self._lock:
+                self._sites = {k: v for k, v in self._sites.items() if k[0] == version}
+                self._sites[key] = cached
+        return cached
 
     def _public_view(self, report: RouteReport, caller: Caller) -> RouteReport:
         crossed = [

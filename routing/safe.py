@@ -209,6 +209,7 @@ class SafeRouter:
         ):
             self._seg_zones.setdefault(seg, []).append((zone, metres))
         self._routers = {k: r for k, r in self._routers.items() if k[0] == "plain"}
+        self._arrival_cache: dict[int, dict[tuple[float, float], Any]] = {}
 
     def zone_metres(self, edge: int, start_m: float, end_m: float) -> list[tuple[int, float]]:
         """Metres inside each zone of the part ``start_m``..``end_m`` of a directed edge.
@@ -571,11 +572,9 @@ class SafeRouter:
         limit = minutes * 60.0
         entry = walk.departures(walk.snap(origin, what="origin"))
         dist, _ = walk.node_costs(entry.nodes, source_costs=entry.costs, limit=limit)
-        snaps = walk.snap_many([(s.lon, s.lat) for s in chosen], what="place")
         speed = self.params.speed_kmh / 3.6
         results = []
-        for site, snap in zip(chosen, snaps, strict=True):
-            arrive = walk.arrivals(snap)
+        for site, arrive in zip(chosen, self._arrivals(walk, chosen), strict=True):
             seconds = (
                 float(np.min(dist[arrive.nodes] + arrive.costs)) if len(arrive.nodes) else math.inf
             )
@@ -593,6 +592,16 @@ class SafeRouter:
                 }
             )
         return sorted(results, key=lambda r: r["minutes"])
+
+    def _arrivals(self, router: Router, sites: Sequence[Site]) -> list[Any]:
+        """How each site is reached on ``router`` (snapped once per router and site)."""
+        cache: dict[tuple[float, float], Any] = self._arrival_cache.setdefault(id(router), {})
+        missing = [s for s in sites if (s.lon, s.lat) not in cache]
+        if missing:
+            snaps = router.snap_many([(s.lon, s.lat) for s in missing], what="place")
+            for site, snap in zip(missing, snaps, strict=True):
+                cache[(site.lon, site.lat)] = router.arrivals(snap)
+        return [cache[(s.lon, s.lat)] for s in sites]
 
     def catchments(
         self,
