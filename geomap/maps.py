@@ -63,6 +63,29 @@ def streets_layer(network: Network, bounds: tuple[float, float, float, float]) -
     return {"type": "FeatureCollection", "features": features}
 
 
+def _street_map(
+    coords: Any, network: Network, margin_deg: float
+) -> tuple[folium.Map, tuple[float, float, float, float]]:
+    """A tile-less map whose base layer is the network's streets around ``coords``."""
+    import folium
+
+    lon, lat = coords[:, 0], coords[:, 1]
+    bounds = (
+        float(lon.min()) - margin_deg,
+        float(lat.min()) - margin_deg,
+        float(lon.max()) + margin_deg,
+        float(lat.max()) + margin_deg,
+    )
+    fmap = folium.Map(tiles=None, control_scale=True)
+    folium.GeoJson(
+        streets_layer(network, bounds),
+        name="Calles / Ruas / Streets (OpenStreetMap)",
+        style_function=lambda _f: {"color": "#9aa5b1", "weight": 1.5},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(fmap)
+    return fmap, bounds
+
+
 def route_map(
     route: Route,
     network: Network,
@@ -92,20 +115,7 @@ def route_map(
     """
     import folium
 
-    lon, lat = route.coords[:, 0], route.coords[:, 1]
-    bounds = (
-        float(lon.min()) - margin_deg,
-        float(lat.min()) - margin_deg,
-        float(lon.max()) + margin_deg,
-        float(lat.max()) + margin_deg,
-    )
-    fmap = folium.Map(tiles=None, control_scale=True)
-    folium.GeoJson(
-        streets_layer(network, bounds),
-        name="Streets (OpenStreetMap)",
-        style_function=lambda _f: {"color": "#9aa5b1", "weight": 1.5},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-    ).add_to(fmap)
+    fmap, bounds = _street_map(route.coords, network, margin_deg)
     folium.PolyLine(  # type: ignore[no-untyped-call]
         [(y, x) for x, y in route.coords.tolist()],
         color="#d7301f",
@@ -169,20 +179,7 @@ def safe_route_map(
     """
     import folium
 
-    first = reports[0].route
-    lon, lat = first.coords[:, 0], first.coords[:, 1]
-    bounds = (
-        float(lon.min()) - margin_deg,
-        float(lat.min()) - margin_deg,
-        float(lon.max()) + margin_deg,
-        float(lat.max()) + margin_deg,
-    )
-    fmap = folium.Map(tiles=None, control_scale=True)
-    folium.GeoJson(
-        streets_layer(network, bounds),
-        name="Calles / Ruas / Streets (OpenStreetMap)",
-        style_function=lambda _f: {"color": "#9aa5b1", "weight": 1.5},
-    ).add_to(fmap)
+    fmap, bounds = _street_map(reports[0].route.coords, network, margin_deg)
     if zones and zones.get("features"):
         folium.GeoJson(
             zones,

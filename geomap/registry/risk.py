@@ -142,25 +142,10 @@ def validate_risk_zone(
     ------
     RegistryValidationError
     """
-    from geomap.registry.validate import ID_PATTERN
+    from geomap.registry.validate import FeatureFrame
 
-    problems: list[dict[str, Any]] = []
-    fid = feature.get("id") if isinstance(feature, dict) else None
-    fid_text = str(fid) if isinstance(fid, str | int) and not isinstance(fid, bool) else None
-
-    def problem(field: str, message: str) -> None:
-        problems.append({"index": index, "id": fid_text, "field": field, "message": message})
-
-    if not isinstance(feature, dict):
-        problem("feature", "must be a GeoJSON Feature object")
-        raise RegistryValidationError(problems)
-    if feature.get("type") != "Feature":
-        problem("type", f"must be 'Feature', got {feature.get('type')!r}")
-    if fid is None:
-        if require_id:
-            problem("id", "required: a stable identifier")
-    elif fid_text is None or not ID_PATTERN.match(fid_text):
-        problem("id", "must be 1-128 letters, digits, '.', '_' or '-', starting alphanumeric")
+    frame = FeatureFrame(feature, index=index, require_id=require_id)
+    problems, problem, fid_text = frame.problems, frame.problem, frame.id
     for field, message in _polygon_problems(feature.get("geometry")):
         problem(field, message)
     properties = feature.get("properties")

@@ -307,6 +307,39 @@ def km_outside_country(lon: float, lat: float, country: str) -> float:
     return float(dist) / 1000.0
 
 
+class FeatureFrame:
+    """The checks every registry feature shares: an object, ``type``, ``id``.
+
+    ``problems`` collects every problem found; :meth:`problem` adds one tagged with the
+    feature's index and id. A non-object feature raises at once.
+    """
+
+    def __init__(self, feature: Any, *, index: int | None, require_id: bool) -> None:
+        self.index = index
+        self.problems: list[Problem] = []
+        fid = feature.get("id") if isinstance(feature, dict) else None
+        valid_type = isinstance(fid, str | int) and not isinstance(fid, bool)
+        self.id: str | None = str(fid) if valid_type else None
+        if not isinstance(feature, dict):
+            self.problem("feature", "must be a GeoJSON Feature object")
+            raise RegistryValidationError(self.problems)
+        if feature.get("type") != "Feature":
+            self.problem("type", f"must be 'Feature', got {feature.get('type')!r}")
+        if fid is None:
+            if require_id:
+                self.problem("id", "required: a stable identifier")
+        elif self.id is None or not ID_PATTERN.match(self.id):
+            self.problem(
+                "id", "must be 1-128 letters, digits, '.', '_' or '-', starting alphanumeric"
+            )
+
+    def problem(self, field: str, message: str) -> None:
+        """Record a problem of this feature."""
+        self.problems.append(
+            {"index": self.index, "id": self.id, "field": field, "message": message}
+        )
+
+
 def _valid_country(properties: Any) -> str | None:
     """The declared country code if it is a valid one (checked apart from other fields)."""
     if not isinstance(properties, dict) or not isinstance(properties.get("country"), str):
@@ -346,23 +379,8 @@ def validate_place(
     RegistryValidationError
         Listing every problem of the feature.
     """
-    problems: list[Problem] = []
-    fid = feature.get("id") if isinstance(feature, dict) else None
-    fid_text = str(fid) if isinstance(fid, str | int) and not isinstance(fid, bool) else None
-
-    def problem(field: str, message: str) -> None:
-        problems.append({"index": index, "id": fid_text, "field": field, "message": message})
-
-    if not isinstance(feature, dict):
-        problem("feature", "must be a GeoJSON Feature object")
-        raise RegistryValidationError(problems)
-    if feature.get("type") != "Feature":
-        problem("type", f"must be 'Feature', got {feature.get('type')!r}")
-    if fid is None:
-        if require_id:
-            problem("id", "required: a stable identifier")
-    elif fid_text is None or not ID_PATTERN.match(fid_text):
-        problem("id", "must be 1-128 letters, digits, '.', '_' or '-', starting alphanumeric")
+    frame = FeatureFrame(feature, index=index, require_id=require_id)
+    problems, problem, fid_text = frame.problems, frame.problem, frame.id
     point = _point(feature.get("geometry"), problem)
     properties = feature.get("properties")
     model: PlaceProperties | None = None
