@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
-from api import errors
+from api import errors, page
 from api.collections import COLLECTIONS, CollectionSpec
 from api.middleware import BodySizeLimit, ResponseHeaders
 from api.routes import items, ogc, transfer
@@ -106,9 +107,11 @@ def create_app(
     app.include_router(items.router)
     app.include_router(transfer.router)
     app.include_router(transit_routes.router)
+    page.install(app)  # the public map page's routes and static files
     errors.install_handlers(app)
-    # added last = outermost: errors guard, then headers, then the body limit
+    # added last = outermost: errors guard, then headers, then gzip, then the body limit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(ResponseHeaders)
     app.add_middleware(errors.UnhandledErrors)
     return app

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api import ogc
+from api import ogc, page
 from api.deps import AnyCaller, BaseUrl, Collection, Format, Store, check_query, get_caller
 from api.models import CollectionInfo, CollectionList, Conformance, LandingPage, PlaceCollection
 from api.models import PlaceFeature as PlaceFeatureModel
@@ -28,10 +28,21 @@ FeatureId = Annotated[str, Path(description="The item id.")]
     operation_id="getLandingPage",
     responses={200: {"model": LandingPage}},
 )
-def landing(*, base: BaseUrl, fmt: Format) -> JSONResponse:
-    """The landing page: links to the API definition, conformance and collections."""
-    # fmt is "html" for browsers: the public map page will answer them here. Until it
-    # exists, every client gets the JSON landing page.
+def landing(
+    *,
+    request: Request,
+    base: BaseUrl,
+    fmt: Format,
+    lang: Annotated[
+        str | None, Query(description="Language of the map page for browsers: es, pt or en.")
+    ] = None,
+) -> Response:
+    """The landing page: links to the API definition, conformance and collections.
+
+    Browsers (``Accept`` preferring ``text/html``) get the public map page instead.
+    """
+    if fmt == "html":
+        return page.index_response(request, lang)
     return JSONResponse(ogc.landing_page(base))
 
 

@@ -171,10 +171,12 @@ def test_datetime_matches_places_which_have_no_time(anonymous, value) -> None:
     assert ids(anonymous, datetime=value) == PUBLIC_IDS
 
 
-def test_browsers_get_json_until_the_map_page_exists(anonymous) -> None:
+def test_browsers_get_the_map_page_and_f_json_the_landing_page(anonymous) -> None:
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     response = anonymous.get("/", headers={"Accept": browser})
     assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    response = anonymous.get("/", params={"f": "json"}, headers={"Accept": browser})
     LandingPage.model_validate(response.json())
 
 

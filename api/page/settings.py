@@ -1,0 +1,23 @@
+"""Settings of the public page (prefix ``GEOMAP_PAGE_``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PageSettings(BaseSettings):
+    """The public page's settings.
+
+    Attributes
+    ----------
+    tile_url : str, optional
+        Opt-in raster tile URL template (``https://host/{z}/{x}/{y}.png``) drawn under our
+        streets. Unset by default: a tile server sees every person who loads the map.
+    tile_attribution : str
+        The attribution the tile provider asks for.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GEOMAP_PAGE_")
+
+    tile_url: str | None = None
+    tile_attribution: str = ""
