@@ -153,7 +153,7 @@ class Route:
             "type": "Feature",
             "geometry": {
                 "type": "LineString",
-                "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords.tolist()],
+                "coordinates": np.round(self.coords, 7).tolist(),
             },
             "properties": {
                 "length_m": round(self.length_m, 2),
