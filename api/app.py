@@ -10,6 +10,7 @@ agents, and sets no cookies. Run it with uvicorn's access log off — :func:`run
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -45,6 +46,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.transit = None
     if settings.network is not None:
         app.state.transit = _transit(settings, store)
+    # the network, indexes and routers live as long as the app: keep the collector off them
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:

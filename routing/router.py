@@ -277,15 +277,27 @@ class Router:
         """
         return self.snap_many([point], what=what)[0]
 
-    def snap_many(self, points: Sequence[Sequence[float]], *, what: str = "point") -> list[Snap]:
-        """Snap several points at once (see :meth:`snap`)."""
+    def snap_many(
+        self,
+        points: Sequence[Sequence[float]],
+        *,
+        what: str = "point",
+        names: Sequence[str] | None = None,
+    ) -> list[Snap]:
+        """Snap several points at once (see :meth:`snap`).
+
+        Errors name point ``k`` as ``names[k]`` when given, else ``"{what} {k}"``.
+        """
+
+        def label(k: int) -> str:
+            if names is not None:
+                return names[k]
+            return what if len(points) == 1 else f"{what} {k}"
+
         import shapely
         from pyproj import Geod
 
-        checked = [
-            check_lonlat(p, what=f"{what} {i}" if len(points) > 1 else what)
-            for i, p in enumerate(points)
-        ]
+        checked = [check_lonlat(p, what=label(i)) for i, p in enumerate(points)]
         if not checked:
             return []
         tree, piece_seg, piece_start, x, y = self.network.snap_index
@@ -324,9 +336,8 @@ class Router:
         snaps = []
         for k, (qlon, qlat) in enumerate(checked):
             if dist[k] > self.max_snap_m:
-                label = what if len(points) == 1 else f"{what} {k}"
                 raise PointTooFarError(
-                    f"{label} ({qlon:.6f}, {qlat:.6f}) is {dist[k]:.0f} m from the nearest "
+                    f"{label(k)} ({qlon:.6f}, {qlat:.6f}) is {dist[k]:.0f} m from the nearest "
                     f"road of the network; the limit is {self.max_snap_m:.0f} m"
                 )
             snaps.append(

@@ -192,6 +192,7 @@ class SafeRouter:
         self.elevation = elevation
         self.max_snap_m = max_snap_m
         self._routers: dict[tuple[Any, ...], Router] = {}
+        self._site_points: tuple[Sequence[Site], Any] | None = None
         self.set_zones(zones, layer_version)
 
     # ------------------------------------------------------------------ layer and weights
@@ -377,8 +378,12 @@ class SafeRouter:
         to_m = self.network.projection.transform
         x, y = to_m(route.coords[:, 0], route.coords[:, 1])
         line = shapely.LineString(np.column_stack([x, y]))
-        sx, sy = to_m(np.array([s.lon for s in sites]), np.array([s.lat for s in sites]))
-        points = shapely.points(np.asarray(sx), np.asarray(sy))
+        cached = self._site_points
+        if cached is None or cached[0] is not sites:  # projected once per list of sites
+            sx, sy = to_m(np.array([s.lon for s in sites]), np.array([s.lat for s in sites]))
+            cached = (sites, shapely.points(np.asarray(sx), np.asarray(sy)))
+            self._site_points = cached
+        points = cached[1]
         dist = shapely.distance(line, points)
         along = shapely.line_locate_point(line, points)
         scale = route.length_m / line.length if line.length > 0 else 1.0
@@ -429,8 +434,7 @@ class SafeRouter:
         """
         night = self.params.is_night(when) if when is not None else False
         safe = self.router(night=night, when=when)
-        a = safe.snap(origin, what="origin")
-        b = safe.snap(destination, what="destination")
+        a, b = safe.snap_many([origin, destination], names=("origin", "destination"))
         shortest = self.report(self.plain.route_snapped(a, b), night=night, when=when)
         try:
             best = safe.route_snapped(a, b)
