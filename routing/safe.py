@@ -323,45 +323,59 @@ class SafeRouter:
         return self._routers[key]
 
     # ------------------------------------------------------------------ exposure
+    @cached_property
+    def _edge_kinds(self) -> tuple[npt.NDArray[np.bool_], ...]:
+        """Per directed edge: unlit, lighting unknown, main road without sidewalk."""
+        net = self.network
+        lit = net.edge_attr("lit")
+        main = {"trunk", "trunk_link", "primary", "primary_link"}
+        unlit = np.array([v == "no" for v in lit], dtype=bool)
+        unknown = np.array([v is None for v in lit], dtype=bool)
+        no_sidewalk = np.array(
+            [
+                h in main and w in {"no", "none"}
+                for h, w in zip(net.edge_attr("highway"), net.edge_attr("sidewalk"), strict=True)
+            ],
+            dtype=bool,
+        )
+        return unlit, unknown, no_sidewalk
+
     def report(self, route: Route, *, night: bool, when: datetime | None = None) -> RouteReport:
         """Exposure summary of a route: metres per risk level and type, unlit, no sidewalk."""
         net = self.network
-        active = [z.active(when, night=night) for z in self.zones]
         levels = dict.fromkeys(("avoid", "high", "medium", "low"), 0.0)
         types: dict[str, float] = {}
         crossed: set[str] = set()
-        lit = net.edge_attr("lit")
-        sidewalk = net.edge_attr("sidewalk")
-        highway = net.edge_attr("highway")
-        unlit = unknown_lit = no_sidewalk = in_zones = 0.0
-        for e, start, end in route.pieces:
-            travelled = end - start
-            for z, m in self.zone_metres(e, start, end):
-                if not active[z]:
+        in_zones = 0.0
+        if route.pieces:
+            edges = np.array([p[0] for p in route.pieces], dtype=np.int64)
+            travelled = np.array([p[2] - p[1] for p in route.pieces])
+        else:
+            edges, travelled = np.zeros(0, np.int64), np.zeros(0)
+        if self._seg_zones:
+            active = [z.active(when, night=night) for z in self.zones]
+            segs = net.edge_seg[edges].tolist()
+            for i, (e, start, end) in enumerate(route.pieces):
+                if segs[i] not in self._seg_zones:
                     continue
-                inside = float(min(m, travelled))
-                zone_obj = self.zones[z]
-                levels[zone_obj.level] += inside
-                types[zone_obj.risk_type] = types.get(zone_obj.risk_type, 0.0) + inside
-                in_zones += inside
-                if zone_obj.level == "avoid" and inside > 0:
-                    crossed.add(zone_obj.id)
-            if lit[e] == "no":
-                unlit += travelled
-            elif lit[e] is None:
-                unknown_lit += travelled
-            if highway[e] in {"trunk", "trunk_link", "primary", "primary_link"} and sidewalk[e] in {
-                "no",
-                "none",
-            }:
-                no_sidewalk += travelled
+                for z, m in self.zone_metres(e, start, end):
+                    if not active[z]:
+                        continue
+                    inside = float(min(m, travelled[i]))
+                    zone_obj = self.zones[z]
+                    levels[zone_obj.level] += inside
+                    types[zone_obj.risk_type] = types.get(zone_obj.risk_type, 0.0) + inside
+                    in_zones += inside
+                    if zone_obj.level == "avoid" and inside > 0:
+                        crossed.add(zone_obj.id)
+        unlit, unknown, no_sidewalk = self._edge_kinds
         exposure = {
             "by_level_m": {k: round(v, 1) for k, v in levels.items()},
             "by_type_m": {k: round(v, 1) for k, v in sorted(types.items())},
             "in_zones_m": round(in_zones, 1),
-            "unlit_m": round(unlit, 1),
-            "lighting_unknown_m": round(unknown_lit, 1),
-            "main_road_without_sidewalk_m": round(no_sidewalk, 1),
+            "unlit_m": round(float(travelled[unlit[edges]].sum()), 1),
+            "lighting_unknown_m": round(float(travelled[unknown[edges]].sum()), 1),
+            "main_road_without_sidewalk_m": round(float(travelled[no_sidewalk[edges]].sum()), 1),
             "avoid_zones_crossed": sorted(crossed),
         }
         score = sum(LEVEL_SCORE[k] * v for k, v in levels.items()) / 1000.0
