@@ -164,14 +164,32 @@ def test_without_a_network_routing_answers_503(anonymous) -> None:
     assert "no walking network" in body["detail"]
 
 
-def test_coordinates_never_reach_the_log(anon, transit_server) -> None:
-    sentinel = "-51.2261234,-30.0301234"
-    for _ in range(5):
-        anon.get("/nearby", params={"at": sentinel}, headers={"User-Agent": "Sentinel-UA-42"})
-        anon.get("/routes/safe", params={"from": sentinel, "to": B})
+def test_100_requests_leave_no_coordinate_address_or_agent_anywhere(transit_server) -> None:
+    """100 requests carrying a sentinel coordinate and user agent, then every file the server
+    writes (its log, the registry database and its WAL) is searched: zero hits."""
+    lon, lat = "-51.2261234", "-30.0301234"
+    agent = "Sentinel-UA-42"
+    at = f"{lon},{lat}"
+    requests = [
+        ("/nearby", {"at": at}),
+        ("/routes/safe", {"from": at, "to": B}),
+        ("/help", {"at": at, "need": "food", "time": "2026-11-23T13:00"}),
+        ("/catchments", {"at": at, "minutes": "5"}),
+        ("/", {"lang": "pt"}),
+    ]
+    with transit_server.client() as client:
+        for i in range(100):
+            path, params = requests[i % len(requests)]
+            response = client.get(path, params=params, headers={"User-Agent": agent})
+            assert response.status_code == 200
+    folder = transit_server.db.parent
+    searched = [transit_server.log, *folder.glob("registry.sqlite*")]
+    assert len(searched) >= 2
+    for path in searched:
+        data = path.read_bytes()
+        for needle in (lon[1:].encode(), lat[1:].encode(), agent.encode()):
+            assert needle not in data, f"{needle!r} found in {path.name}"
     log = transit_server.log.read_text()
-    assert "51.2261234" not in log
-    assert "Sentinel-UA-42" not in log
     assert "127.0.0.1:" not in log.replace(transit_server.url, "")
 
 
