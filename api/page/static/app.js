@@ -99,8 +99,16 @@
   ["service", "minutes", "open"].forEach(function (id) { $(id).addEventListener("change", search); });
 
   // ---- places nearby
+  // the phone's own clock: opening hours are judged in the place's local time, not the server's
+  function localTime() {
+    var d = new Date();
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) +
+      "T" + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+
   function query() {
-    var q = "at=" + state.at.join(",") + "&minutes=" + $("minutes").value;
+    var q = "at=" + state.at.join(",") + "&minutes=" + $("minutes").value + "&time=" + localTime();
     if ($("service").value) { q += "&service=" + encodeURIComponent($("service").value); }
     if ($("open").checked) { q += "&open=true"; }
     return q;
