@@ -812,3 +812,53 @@ def coverage_gaps(
             f"gap: km {g.start_km:.2f} - {g.end_km:.2f} ({g.length_km:.2f} km) without {service}"
         )
     out.print(f"written: {write_json(output, layer)}")
+
+
+@app.command("map")
+def map_export(
+    network: Path,
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
+    places: PlacesOpt = None,
+    zones: ZonesOpt = None,
+    origin: Annotated[str | None, typer.Option("--from", help="Route origin, lon,lat.")] = None,
+    destination: Annotated[
+        str | None, typer.Option("--to", help="Route destination, lon,lat.")
+    ] = None,
+    at: AtOpt = None,
+    self_contained: Annotated[
+        bool,
+        typer.Option("--self-contained", help="One HTML file that works offline (no CDN)."),
+    ] = False,
+) -> None:
+    """A layered map: places by service (clustered), risk zones, the safe route, a legend."""
+    from geomap.mapexport import layered_map, save_export
+    from routing.safe import NoSafeRouteError
+
+    settings = Settings()
+    if (origin is None) != (destination is None):
+        raise typer.BadParameter("give both --from and --to, or neither")
+    try:
+        router, sites, zone_fc = _safe_inputs(network, places, zones, settings)
+        routes: list[Any] = []
+        shortest = None
+        if origin is not None and destination is not None:
+            answer = router.safe_route(
+                parse_point(origin, "--from"), parse_point(destination, "--to"),
+                when=_when(at), sites=sites,
+            )  # fmt: skip
+            routes, shortest = list(answer.routes), answer.shortest
+        fmap = layered_map(
+            router.network, sites=sites, zones=zone_fc, routes=routes, shortest=shortest
+        )
+        written = save_export(fmap, output, self_contained=self_contained)
+    except NoSafeRouteError as exc:
+        console.print(f"[red]no safe route:[/] {exc}")
+        raise typer.Exit(code=2) from exc
+    except RegistryValidationError as exc:
+        print_problems(exc)
+        raise typer.Exit(code=1) from exc
+    except GeomapError as exc:
+        raise fail(exc) from exc
+    kind = "self-contained map" if self_contained else "map"
+    out.print(f"{kind}: {written} ({len(sites)} places)")
+    out.print("Map data © OpenStreetMap contributors, ODbL 1.0.")
