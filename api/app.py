@@ -44,8 +44,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = SQLiteStore(settings.registry_db)
     app.state.store = store
     app.state.transit = None
+    app.state.demand = None
     if settings.network is not None:
         app.state.transit = _transit(settings, store)
+        if settings.population is not None:
+            from geomap.coverage import read_demand
+
+            app.state.demand = read_demand(settings.population)
     # the network, indexes and routers live as long as the app: keep the collector off them
     gc.collect()
     gc.freeze()

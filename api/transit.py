@@ -255,3 +255,55 @@ def stages(
         ],
         "gaps": gaps,
     }
+
+
+def coverage(
+    transit: TransitService,
+    caller: Caller,
+    demand: Any,
+    *,
+    services: str,
+    minutes: float,
+    when: datetime | None,
+    fmt: str,
+) -> tuple[Any, str]:
+    """Coverage per service for the server's population layer: ``(body, media type)``.
+
+    ``json`` is the demand layer as GeoJSON with the totals per service; ``csv`` the tidy
+    table and ``hxl`` the same with HXL hashtags.
+
+    Raises
+    ------
+    ServiceUnavailableError
+        Without a population layer.
+    MalformedRequestError
+        For an unknown service code.
+    """
+    from geomap.registry.vocab import SERVICES
+
+    if demand is None:
+        raise ServiceUnavailableError(
+            "coverage is not available: this server has no population layer (GEOMAP_POPULATION)"
+        )
+    codes = [c for c in services.split(",") if c]
+    unknown = [c for c in codes if c not in SERVICES]
+    if not codes or unknown:
+        raise _problem(
+            "query.service",
+            f"unknown service code(s) {', '.join(unknown) or '(none given)'}; "
+            f"known: {', '.join(SERVICES)}",
+        )
+    report = transit.coverage(caller, demand, services=codes, minutes=minutes, when=when)
+    if fmt in ("csv", "hxl"):
+        return report.csv_text(hxl=fmt == "hxl"), "text/csv; charset=utf-8"
+    layer = report.layers()["demand"]
+    totals = {
+        row["service"]: {
+            "population": row["population"],
+            "covered": row["covered"],
+            "share": row["share"],
+        }
+        for row in report.rows()
+        if row["level"] == "total"
+    }
+    return {**layer, "minutes": minutes, "totals": totals}, "application/geo+json"

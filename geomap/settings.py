@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         without one.
     elevation : Path, optional
         An elevation raster for the slope factor of walking times.
+    population : Path, optional
+        A population layer (CSV with lon/lat, GeoJSON or GeoPackage with a ``population``
+        column) for the coverage endpoint.
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOMAP_")
@@ -50,3 +53,4 @@ class Settings(BaseSettings):
     public_url: str | None = None
     network: Path | None = None
     elevation: Path | None = None
+    population: Path | None = None

@@ -169,6 +169,24 @@ class TransitService:
         self.refresh()
         return [self._public_view(r, caller) for r in self.safe.via(points, when=when)]
 
+    def coverage(
+        self,
+        caller: Caller,
+        demand: Any,
+        *,
+        services: Sequence[str],
+        minutes: float,
+        when: datetime | None = None,
+    ) -> Any:
+        """Coverage of ``services`` for a demand layer, from the places the caller may see.
+
+        Returns a :class:`geomap.coverage.CoverageReport`.
+        """
+        from geomap.coverage import analyse
+
+        self.refresh()
+        return analyse(self.safe, self.sites(caller), services, demand, minutes=minutes, when=when)
+
     def nearby(
         self, origin: Sequence[float], caller: Caller, *, minutes: float, **filters: Any
     ) -> list[dict[str, Any]]:

@@ -10,10 +10,11 @@ itself, so concurrent requests are served one after the other instead of sharing
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import ORJSONResponse as JSONResponse
+from fastapi.responses import Response
 
 from api import transit
 from api.deps import AnyCaller, check_query
@@ -145,6 +146,32 @@ async def go_to_help(
             when=transit.parse_time(time) or datetime.now(),
         )
     )
+
+
+@router.get("/coverage", summary="Who can reach each service on foot (population coverage)")
+def coverage(
+    *,
+    request: Request,
+    service: Transit,
+    caller: AnyCaller,
+    services: Annotated[str, Query(alias="service", description="Service codes, comma-separated.")],
+    minutes: Annotated[float, Query(gt=0, le=120)] = 15.0,
+    time: Time = None,
+    f: Annotated[Literal["json", "csv", "hxl"], Query()] = "json",
+) -> Response:
+    """The population layer's units with walking times, and the share of people covered."""
+    body, media = transit.coverage(
+        service,
+        caller,
+        getattr(request.app.state, "demand", None),
+        services=services,
+        minutes=minutes,
+        when=transit.parse_time(time),
+        fmt=f,
+    )
+    if isinstance(body, str):
+        return Response(body, media_type=media)
+    return JSONResponse(body, media_type=media)
 
 
 @router.get("/stages", summary="Split a long walk into days ending at shelters")

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from geomap.registry.access import SYSTEM
-from geomap.registry.risk import validate_risk_collection, validate_risk_zone
+from geomap.registry.risk import cost_zone, validate_risk_collection, validate_risk_zone
 from geomap.registry.store import SQLiteStore
 from geomap.registry.validate import validate_collection, validate_place
 from routing import network_from_file
@@ -18,17 +18,20 @@ from tests.api.seed import Server, assert_problem
 from tests.paths import DATA, PORTO_ALEGRE_PBF
 
 SAMPLE = json.loads((DATA / "porto_alegre" / "sample_registry.geojson").read_text())
+POPULATION = DATA / "porto_alegre" / "population_hexgrid.csv"
 ZONES = json.loads((DATA / "porto_alegre" / "sample_risk_zones.geojson").read_text())
 A = "-51.2300,-30.0300"
 B = "-51.2000,-30.0300"
 SECRET_PLACE = (-51.22851, -30.03052)  # right beside the route from A to B
 SECRET_ZONE = "hidden-zone-x"
+NETWORKS: list = []  # the saved network of the module's server
 
 
 @pytest.fixture(scope="module")
 def transit_server(tmp_path_factory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("transit")
     network = network_from_file(PORTO_ALEGRE_PBF, "walk").save(folder / "poa.npz")
+    NETWORKS.append(network)
     store = SQLiteStore(folder / "registry.sqlite")
     store.import_places("places", validate_collection(SAMPLE), SYSTEM, "sample")
     store.import_places("risk_zones", validate_risk_collection(ZONES), SYSTEM, "sample")
@@ -64,7 +67,9 @@ def transit_server(tmp_path_factory) -> Iterator[Server]:
     store.create("risk_zones", validate_risk_zone(zone), SYSTEM, "test")
     store.close()
     running = Server(
-        folder / "registry.sqlite", folder / "server.log", env={"GEOMAP_NETWORK": str(network)}
+        folder / "registry.sqlite",
+        folder / "server.log",
+        env={"GEOMAP_NETWORK": str(network), "GEOMAP_POPULATION": str(POPULATION)},
     )
     running.start(timeout_s=120)
     try:
@@ -207,3 +212,40 @@ def test_route_via_chosen_places(anon) -> None:
     assert_problem(
         anon.get("/routes/safe", params={"from": A, "to": B, "via": "x"}), 400, "query.via"
     )
+
+
+def test_coverage_counts_public_places_only(anon) -> None:
+    """Anonymous coverage equals the library's from the public places: the restricted shelter
+    (which offers food right in the centre) changes nothing a stranger can see."""
+    import csv
+
+    from geomap.coverage import analyse, read_demand
+    from geomap.transit import site_from_properties
+    from routing import Network
+    from routing.safe import SafeRouter
+
+    body = anon.get("/coverage", params={"service": "food,water_sanitation", "minutes": 15})
+    assert body.status_code == 200, body.text
+    data = body.json()
+    with POPULATION.open(encoding="utf-8") as fh:
+        people = sum(float(r["population"]) for r in csv.DictReader(fh))
+    assert data["totals"]["food"]["population"] == pytest.approx(people)
+    assert len(data["features"]) == 1227
+    public = [
+        site_from_properties(f["id"], f["properties"], *f["geometry"]["coordinates"])
+        for f in SAMPLE["features"]
+        if f["properties"]["visibility"] == "public"
+    ]
+    zones = [cost_zone(z.id, z.properties, z.shape) for z in validate_risk_collection(ZONES)]
+    network = Network.load(next(iter(NETWORKS)))
+    report = analyse(
+        SafeRouter(network, zones=zones, layer_version=1), public, ["food"],
+        read_demand(POPULATION), minutes=15,
+    )  # fmt: skip
+    total = next(r for r in report.rows() if r["level"] == "total")
+    assert data["totals"]["food"]["covered"] == pytest.approx(total["covered"], rel=1e-9)
+    assert 0 < data["totals"]["food"]["share"] < 1
+    hxl = anon.get("/coverage", params={"service": "food", "f": "hxl"})
+    assert hxl.headers["content-type"].startswith("text/csv")
+    assert "#" in hxl.text.splitlines()[1]
+    assert_problem(anon.get("/coverage", params={"service": "pizza"}), 400, "query.service")
