@@ -9,6 +9,7 @@ ratios, target verdicts, machine and package facts) and ``benchmarks/results/net
     python benchmarks/run.py --skip-valhalla # no Python 3.12 venv / pyvalhalla
     python benchmarks/run.py --registry      # the registry store instead (~70 s on 2 cores)
     python benchmarks/run.py --safe          # safe routing instead (safe.json, safe.md)
+    python benchmarks/run.py --coverage      # service coverage instead (coverage.json, .md)
 
 Sections: (1) building the network from the extract vs osmnx, and loading the saved
 network; (2) 1,000 random routes with geometry vs osmnx, igraph and Valhalla; (3) distance
@@ -17,7 +18,9 @@ to the nearest of 50 facilities for every node vs networkx and pandana. ``--regi
 10,000-feature file) and writes ``registry.json`` and ``registry.md``. ``--safe`` runs
 ``bench_safe.py`` alone (safe routes with an exposure summary vs networkx and Valhalla, nearby
 services, catchments, re-weighting after a risk-zone edit) and writes ``safe.json`` and
-``safe.md``. See README.md.
+``safe.md``. ``--coverage`` runs ``bench_coverage.py`` alone (every service's walking time from
+every node vs networkx, pandana and scipy, and the curve on synthetic grids up to 1M edges) and
+writes ``coverage.json`` and ``coverage.md``. See README.md.
 """
 
 from __future__ import annotations
@@ -87,6 +90,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="benchmark safe routing instead (500 pairs by default, quick 50; vs networkx and "
         "Valhalla), writing safe.json",
+    )
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="benchmark service coverage instead (vs networkx, pandana, scipy; synthetic "
+        "grids), writing coverage.json",
     )
     p.add_argument("--skip-valhalla", action="store_true", help="do not set up or run Valhalla")
     p.add_argument("--repeats", type=int, help="repeats per measurement (default 3, quick 1)")
@@ -272,9 +281,61 @@ def run_safe(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_coverage(args: argparse.Namespace) -> int:
+    """The coverage benchmark (``--coverage``): write ``coverage.json`` and ``coverage.md``."""
+    ensure_requirements(install=not args.no_install, peers=("networkx", "pandana", "scipy"))
+    settings = make_settings(args)
+    log = settings.log
+    if not settings.pbf.is_file():
+        sys.exit(f"OSM extract not found: {settings.pbf} (use --pbf)")
+
+    import bench_coverage
+    import prepare
+    from bench_safe import load_sites
+
+    from routing import Network
+
+    machine = machine_info()
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    log(f"preparing (untimed): a saved network in {settings.work_dir}")
+    net = Network.load(prepare.saved_network(settings.pbf, settings.work_dir))
+    log(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} directed edges")
+    body = bench_coverage.run(settings, net, load_sites())
+    targets = body["targets"]
+    results = {
+        "benchmark": "coverage",
+        "machine": {**machine, "git_at_end": git_state()},
+        "settings": {
+            "quick": settings.quick,
+            "repeats": settings.repeats,
+            "seed": settings.seed,
+            **body.pop("settings"),
+        },
+        "dataset": {
+            "name": "porto_alegre",
+            "pbf": str(settings.pbf),
+            "profile": "walk",
+            "nodes": net.n_nodes,
+            "edges": net.n_edges,
+        },
+        **body,
+        "summary": {
+            "targets_passed": sum(t["passed"] is True for t in targets),
+            "targets_failed": [t["name"] for t in targets if t["passed"] is False],
+            "targets_total": len(targets),
+        },
+    }
+    json_path, md_path = write_results(results, settings.out_dir, "coverage", bench_coverage.render)
+    log(f"wrote {json_path} and {md_path}")
+    _log_targets(log, targets)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every section and write the results; return the process exit code."""
     args = parse_args(argv)
+    if args.coverage:
+        return run_coverage(args)
     if args.safe:
         return run_safe(args)
     if args.registry:
