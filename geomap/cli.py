@@ -74,6 +74,10 @@ def parse_point(text: str, what: str) -> tuple[float, float]:
         raise typer.BadParameter(f"{what} must be two numbers 'lon,lat', got {text!r}") from None
 
 
+FromOpt = Annotated[str, typer.Option("--from", help="Origin as lon,lat.")]
+ToOpt = Annotated[str, typer.Option("--to", help="Destination as lon,lat.")]
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
@@ -219,8 +223,8 @@ def network_export(path: Path, destination: Path) -> None:
 @app.command()
 def route(
     network: Path,
-    origin: Annotated[str, typer.Option("--from", help="Origin as lon,lat.")],
-    destination: Annotated[str, typer.Option("--to", help="Destination as lon,lat.")],
+    origin: FromOpt,
+    destination: ToOpt,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="GeoJSON file.")] = None,
 ) -> None:
     """Shortest walking route between two points of a saved network."""
@@ -463,8 +467,8 @@ AtOpt = Annotated[
 @app.command("safe-route")
 def safe_route(
     network: Path,
-    origin: Annotated[str, typer.Option("--from", help="Origin as lon,lat.")],
-    destination: Annotated[str, typer.Option("--to", help="Destination as lon,lat.")],
+    origin: FromOpt,
+    destination: ToOpt,
     at: AtOpt = None,
     alternatives: Annotated[int, typer.Option(min=1, max=5)] = 1,
     places: PlacesOpt = None,
@@ -609,8 +613,8 @@ def catchment(
 @app.command()
 def stages(
     network: Path,
-    origin: Annotated[str, typer.Option("--from", help="Origin as lon,lat.")],
-    destination: Annotated[str, typer.Option("--to", help="Destination as lon,lat.")],
+    origin: FromOpt,
+    destination: ToOpt,
     max_km: Annotated[float, typer.Option(help="Longest day, km.")] = 25.0,
     places: PlacesOpt = None,
     zones: ZonesOpt = None,

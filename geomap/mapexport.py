@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geomap.errors import GeomapError
-from geomap.maps import _LEVEL_COLORS, OSM_ATTRIBUTION, _attribution, _street_map
+from geomap.maps import (
+    _LEVEL_COLORS,
+    OSM_ATTRIBUTION,
+    _attribution,
+    _street_map,
+    add_route_lines,
+)
 
 if TYPE_CHECKING:
     import folium
@@ -188,16 +194,7 @@ def layered_map(
         legend.append((_swatch("#555555", line=True, dashed=True), SHORTEST_LAYER))
     if routes:
         group = folium.FeatureGroup(name=ROUTE_LAYER)
-        for rank, report in reversed(list(enumerate(routes))):
-            folium.PolyLine(  # type: ignore[no-untyped-call]
-                [(y, x) for x, y in report.route.coords.tolist()],
-                color="#1a9850" if rank == 0 else "#74add1",
-                weight=6 if rank == 0 else 4,
-                tooltip=(
-                    f"{rank + 1}: {report.route.length_m / 1000:.2f} km, "
-                    f"{report.route.duration_s / 60:.0f} min"
-                ),
-            ).add_to(group)
+        add_route_lines(group, list(routes))
         group.add_to(fmap)
         legend.append((_swatch("#1a9850", line=True), ROUTE_LAYER))
     by_service: dict[str, list[Any]] = {}

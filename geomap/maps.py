@@ -134,6 +134,22 @@ def route_map(
     return fmap
 
 
+def add_route_lines(target: Any, reports: list[Any], *, prefix: str = "") -> None:
+    """Draw ranked routes on a map or layer: the safest bold green, alternatives light blue."""
+    import folium
+
+    for rank, report in reversed(list(enumerate(reports))):
+        folium.PolyLine(  # type: ignore[no-untyped-call]
+            [(y, x) for x, y in report.route.coords.tolist()],
+            color="#1a9850" if rank == 0 else "#74add1",
+            weight=6 if rank == 0 else 4,
+            tooltip=(
+                f"{prefix}{rank + 1}: {report.route.length_m / 1000:.2f} km, "
+                f"{report.route.duration_s / 60:.0f} min, riesgo {report.risk_score:.1f}"
+            ),
+        ).add_to(target)
+
+
 def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write a Folium map to an HTML file atomically."""
     dest = Path(path)
@@ -199,16 +215,7 @@ def safe_route_map(
             dash_array="6 6",
             tooltip=f"Más corta / shortest: {shortest.route.length_m / 1000:.2f} km",
         ).add_to(fmap)
-    for rank, report in reversed(list(enumerate(reports))):
-        folium.PolyLine(  # type: ignore[no-untyped-call]
-            [(y, x) for x, y in report.route.coords.tolist()],
-            color="#1a9850" if rank == 0 else "#74add1",
-            weight=6 if rank == 0 else 4,
-            tooltip=(
-                f"Ruta {rank + 1}: {report.route.length_m / 1000:.2f} km, "
-                f"{report.route.duration_s / 60:.0f} min, riesgo {report.risk_score:.1f}"
-            ),
-        ).add_to(fmap)
+    add_route_lines(fmap, reports, prefix="Ruta ")
     for site in sites or []:
         folium.Marker(
             (site.lat, site.lon),
