@@ -73,7 +73,11 @@ def test_town_list_nearest_places_details_and_route(context, web_server) -> None
     assert page.inner_text("#details-name").startswith("[MUESTRA]")
     assert "Horario" in page.inner_text("#details")
     # the basemap came from our own streets, and nothing went anywhere else
-    assert any("/streets?bbox=" in url for url in context.requests)
+    # the street layer is fetched (debounced) after the map settles: wait for that request
+    deadline = time.monotonic() + 15.0
+    while not any("/streets?bbox=" in url for url in context.requests):
+        assert time.monotonic() < deadline, "the map never asked our server for its streets"
+        page.wait_for_timeout(100)
     assert page.locator("canvas.leaflet-zoom-animated").count() >= 1
     assert only_local(context.requests, web_server) == []
     assert context.cookies() == []
