@@ -1,5 +1,8 @@
 """Exception types raised by geomap's libraries.
 
+The network engine's errors live in :mod:`routing.errors` and are re-exported here, so
+``from geomap.errors import NoRouteError`` keeps working.
+
 Every error a caller can provoke with bad input is one of these. They subclass the standard
 exception that fits (``ValueError``, ``OSError`` ...) so that generic handlers still work, and
 ``api/`` maps them to HTTP status codes in one table.
@@ -9,48 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
-
-class GeomapError(Exception):
-    """Base class of every error raised on purpose by geomap."""
-
-
-class OSMReadError(GeomapError, OSError):
-    """An OSM file is missing, unreadable, truncated or of an unknown format."""
-
-
-class EmptyNetworkError(GeomapError, ValueError):
-    """Filtering or clipping left no routable way."""
-
-
-class UnknownCorridorError(GeomapError, KeyError):
-    """A corridor name that is not among the defined corridors."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
-
-
-class PointTooFarError(GeomapError, ValueError):
-    """A point lies farther from every road than the allowed snapping distance."""
-
-
-class InvalidCoordinateError(GeomapError, ValueError):
-    """A coordinate is not a finite longitude/latitude pair in range."""
-
-
-class NoRouteError(GeomapError, ValueError):
-    """The destination cannot be reached from the origin on the network."""
+from routing.errors import (
+    EmptyNetworkError,
+    GeomapError,
+    InvalidCoordinateError,
+    InvalidLimitError,
+    NetworkFormatError,
+    NoRouteError,
+    OSMReadError,
+    PointTooFarError,
+    UnknownCorridorError,
+    UnknownProfileError,
+)
 
 
 class ServiceUnavailableError(GeomapError, RuntimeError):
     """A part of the service is not configured (for instance no walking network loaded)."""
-
-
-class NetworkFormatError(GeomapError, ValueError):
-    """A saved network file is not a geomap network or is of an unsupported version."""
-
-
-class UnknownProfileError(GeomapError, ValueError):
-    """A travel profile name that is not defined."""
 
 
 class RegistryValidationError(GeomapError, ValueError):
@@ -87,3 +64,25 @@ class AuthenticationError(GeomapError, PermissionError):
 
 class PermissionDeniedError(GeomapError, PermissionError):
     """The caller is known but its role or countries do not allow this action."""
+
+
+__all__ = [
+    "AuthenticationError",
+    "ConflictError",
+    "EmptyNetworkError",
+    "GeomapError",
+    "InvalidCoordinateError",
+    "InvalidLimitError",
+    "NetworkFormatError",
+    "NoRouteError",
+    "NotFoundError",
+    "OSMReadError",
+    "PermissionDeniedError",
+    "PointTooFarError",
+    "PreconditionFailedError",
+    "PreconditionRequiredError",
+    "RegistryValidationError",
+    "ServiceUnavailableError",
+    "UnknownCorridorError",
+    "UnknownProfileError",
+]

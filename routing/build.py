@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from geomap.errors import EmptyNetworkError
+from routing.errors import EmptyNetworkError
+from routing.geodesy import geodesic_steps
 from routing.network import ATTR_KEYS, Network
 from routing.osm import OSMData, read_osm
 from routing.profiles import Profile, get_profile
@@ -32,29 +33,6 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
 Progress = Callable[[str], None]
-
-
-def geodesic_steps(
-    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Geodesic distances in metres between consecutive points (WGS 84 ellipsoid).
-
-    Parameters
-    ----------
-    lon, lat : ndarray
-        Point coordinates in degrees.
-
-    Returns
-    -------
-    ndarray
-        ``len(lon) - 1`` distances.
-    """
-    from pyproj import Geod
-
-    if len(lon) < 2:
-        return np.zeros(0)
-    _, _, dist = Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
-    return np.asarray(dist, dtype=np.float64)
 
 
 def _sidewalk(tags: dict[str, str]) -> str | None:

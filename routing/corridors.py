@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from geomap.errors import InvalidCoordinateError, UnknownCorridorError
+from routing.errors import InvalidCoordinateError, UnknownCorridorError
 
 #: Longest stretch of a corridor line buffered in one local projection.
 _STRETCH_M = 50_000.0
@@ -75,10 +75,10 @@ class Corridor:
 
     def length_km(self) -> float:
         """Geodesic length of the line in kilometres."""
-        from pyproj import Geod
+        from routing.geodesy import line_length_m
 
         lon, lat = zip(*self.coords, strict=True)
-        return float(Geod(ellps="WGS84").line_length(lon, lat)) / 1000.0
+        return line_length_m(lon, lat) / 1000.0
 
 
 def buffer_line_m(coords: Sequence[tuple[float, float]], distance_m: float) -> Any:
@@ -97,9 +97,11 @@ def buffer_line_m(coords: Sequence[tuple[float, float]], distance_m: float) -> A
         The buffered area in lon/lat.
     """
     import shapely
-    from pyproj import Geod, Transformer
+    from pyproj import Transformer
 
-    geod = Geod(ellps="WGS84")
+    from routing.geodesy import wgs84
+
+    geod = wgs84()
     pieces = []
     for (lon1, lat1), (lon2, lat2) in pairwise(coords):
         _, _, dist = geod.inv(lon1, lat1, lon2, lat2)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from routing.geodesy import cumulative_m, wgs84
 from routing.network import Network
 from routing.router import Router, Snap
 from routing.safe import SafeRouter, Site
@@ -513,13 +514,7 @@ def population_shares(
 # ---------------------------------------------------------------------- corridor gaps
 def line_metres(coords: Sequence[Sequence[float]] | FloatArray) -> FloatArray:
     """Cumulative geodesic length (WGS 84) at every vertex of a lon/lat line, in metres."""
-    from pyproj import Geod
-
-    xy = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
-    if len(xy) < 2:
-        return np.zeros(len(xy))
-    _, _, dist = Geod(ellps="WGS84").inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
-    return np.concatenate([[0.0], np.cumsum(np.asarray(dist, dtype=np.float64))])
+    return cumulative_m(coords)
 
 
 def cut_line(
@@ -590,8 +585,6 @@ def corridor_gaps(
     places : list of dict
         The places found near the line: ``id``, ``name``, ``at_km``, ``distance_m``.
     """
-    from pyproj import Geod
-
     xy = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
     if len(xy) < 2:
         raise ValueError("a corridor line needs at least two points")
@@ -617,7 +610,7 @@ def corridor_gaps(
         rows = np.arange(len(chosen))
         tp = t[rows, piece]
         near = xy[piece] + tp[:, None] * (xy[piece + 1] - xy[piece])
-        geod = Geod(ellps="WGS84")
+        geod = wgs84()
         _, _, into = geod.inv(xy[piece, 0], xy[piece, 1], near[:, 0], near[:, 1])
         _, _, off = geod.inv(
             near[:, 0],

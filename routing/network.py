@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from geomap.errors import NetworkFormatError
+from routing.errors import NetworkFormatError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -476,7 +476,7 @@ class Network:
         -------
         Network
         """
-        from routing.build import geodesic_steps
+        from routing.geodesy import geodesic_steps
 
         nodes = list(graph.nodes)
         index = {n: i for i, n in enumerate(nodes)}

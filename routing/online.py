@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geomap.errors import OSMReadError
+from routing.errors import OSMReadError
 from routing.osm import OSMData, osm_from_overpass
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from geomap.errors import OSMReadError
+from routing.errors import OSMReadError
 
 #: Way tags kept by the reader: what profiles filter on and what the safety model reads.
 KEPT_TAGS: frozenset[str] = frozenset(

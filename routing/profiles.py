@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from geomap.errors import UnknownProfileError
+from routing.errors import UnknownProfileError
 
 Tags = Mapping[str, str]
 

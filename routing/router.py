@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from geomap.errors import InvalidCoordinateError, NoRouteError, PointTooFarError
 from routing import _kernels
+from routing.errors import InvalidCoordinateError, NoRouteError, PointTooFarError
 from routing.network import Network
 from routing.profiles import get_profile
 
@@ -295,7 +295,8 @@ class Router:
             return what if len(points) == 1 else f"{what} {k}"
 
         import shapely
-        from pyproj import Geod
+
+        from routing.geodesy import distance_m
 
         checked = [check_lonlat(p, what=label(i)) for i, p in enumerate(points)]
         if not checked:
@@ -319,7 +320,7 @@ class Router:
         net = self.network
         slon = net.coord_lon[i0] + t * (net.coord_lon[i0 + 1] - net.coord_lon[i0])
         slat = net.coord_lat[i0] + t * (net.coord_lat[i0 + 1] - net.coord_lat[i0])
-        _, _, dist = Geod(ellps="WGS84").inv(lon, lat, slon, slat)
+        dist = distance_m(lon, lat, slon, slat)
         seg = piece_seg[pieces]
         start = net.seg_start[seg]
         along = (

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from geomap.errors import NoRouteError
 from routing.costs import (
     CostParams,
     Exposure,
@@ -39,6 +38,7 @@ from routing.costs import (
     compute_exposure,
     edge_weights,
 )
+from routing.errors import NoRouteError
 from routing.network import Network
 from routing.router import Route, Router
 

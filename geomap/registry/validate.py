@@ -293,8 +293,9 @@ def _country_shape(code: str) -> Any:
 def km_outside_country(lon: float, lat: float, country: str) -> float:
     """Geodesic distance in km from a point to a country's outline (0 inside; 0 if unknown)."""
     import shapely
-    from pyproj import Geod
     from shapely.ops import nearest_points
+
+    from routing.geodesy import distance_m
 
     shape = _country_shape(country)
     if shape is None:
@@ -303,7 +304,7 @@ def km_outside_country(lon: float, lat: float, country: str) -> float:
     if shape.contains(point):
         return 0.0
     nearest = nearest_points(shape, point)[0]
-    _, _, dist = Geod(ellps="WGS84").inv(lon, lat, nearest.x, nearest.y)
+    dist = distance_m(lon, lat, nearest.x, nearest.y)
     return float(dist) / 1000.0
 
 
