@@ -23,8 +23,7 @@ LAYERS = {"routing": 0, "geomap": 1, "api": 2}
 
 #: (importing module, imported package) pairs that may point up, and why.
 ALLOWED_UP = {
-    ("geomap.cli", "api"): "the CLI starts the HTTP server (geomap serve)",
-    ("geomap.serve", "api"): "the CLI starts the HTTP server (geomap serve)",
+    ("geomap.cli.serve", "api"): "the CLI starts the HTTP server (geomap serve)",
 }
 
 

@@ -1,0 +1,97 @@
+"""What every command shares: consoles, progress, one-line errors, option types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from geomap.errors import RegistryValidationError
+
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+BUILD_STEPS = 7
+
+
+@contextmanager
+def steps(total: int, title: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar that advances one step each time the yielded callback is called."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.fields[title]}[/] {task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=total, title=title)
+        seen = 0
+
+        def advance(label: str) -> None:
+            nonlocal seen
+            if seen:
+                bar.advance(task)
+            seen += 1
+            bar.update(task, description=label)
+
+        yield advance
+        bar.update(task, completed=total)
+
+
+def fail(exc: Exception) -> typer.Exit:
+    """Print one clear line for a library error and return the exit to raise."""
+    console.print(f"[red]error:[/] {exc}")
+    return typer.Exit(code=1)
+
+
+def parse_point(text: str, what: str) -> tuple[float, float]:
+    """``"lon,lat"`` to a pair of floats (validated later by the router)."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise typer.BadParameter(f"{what} must be 'lon,lat', got {text!r}")
+    try:
+        return float(parts[0]), float(parts[1])
+    except ValueError:
+        raise typer.BadParameter(f"{what} must be two numbers 'lon,lat', got {text!r}") from None
+
+
+FromOpt = Annotated[str, typer.Option("--from", help="Origin as lon,lat.")]
+ToOpt = Annotated[str, typer.Option("--to", help="Destination as lon,lat.")]
+
+
+PlacesOpt = Annotated[
+    Path | None, typer.Option("--places", help="Places GeoJSON (default: the registry).")
+]
+ZonesOpt = Annotated[
+    Path | None, typer.Option("--zones", help="Risk zones GeoJSON (default: the registry).")
+]
+AtOpt = Annotated[
+    str | None, typer.Option("--at", help="Local departure time, ISO (night mode, opening hours).")
+]
+
+
+def print_problems(exc: RegistryValidationError) -> None:
+    """Every validation problem on its own line: feature index and id, field, message."""
+    console.print(f"[red]error:[/] {exc}; nothing was written")
+    for p in exc.problems:
+        where = f"feature {p['index']}" if p.get("index") is not None else "input"
+        ident = f" (id {p['id']})" if p.get("id") else ""
+        console.print(f"  {where}{ident}: {p['field']}: {p['message']}")
+
+
+def when_opt(text: str | None) -> datetime | None:
+    """The ``--at`` option as a datetime (None when not given)."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"--at must be an ISO date-time such as 2026-11-23T21:30, not {text!r}"
+        ) from None
