@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from api.errors import MalformedRequestError
+from geomap import directions, hours
 from geomap.errors import ServiceUnavailableError
 from geomap.registry.access import Caller
 from geomap.transit import TransitService
@@ -103,12 +104,15 @@ def safe_route(
             feature = exc.least_risk.to_geojson()
             feature["properties"]["role"] = "least_risk_crossing_avoid_zones"
             features.append(feature)
-        return {
-            "type": "FeatureCollection",
-            "safeRouteFound": False,
-            "message": str(exc),
-            "features": features,
-        }
+        # [page] directions in words for the least-risk route: move into the answers module
+        return directions.annotate(
+            {
+                "type": "FeatureCollection",
+                "safeRouteFound": False,
+                "message": str(exc),
+                "features": features,
+            }
+        )
     features = []
     for rank, report in enumerate(answer.routes, start=1):
         feature = report.to_geojson()
@@ -117,13 +121,15 @@ def safe_route(
     shortest = answer.shortest.to_geojson()
     shortest["properties"]["role"] = "shortest"
     features.append(shortest)
-    return {
+    body = {
         "type": "FeatureCollection",
         "safeRouteFound": True,
         "night": answer.night,
         "comparison": answer.comparison(),
         "features": features,
     }
+    # [page] directions in words for every route: move into the answers module
+    return directions.annotate(body)
 
 
 def via(
@@ -186,6 +192,8 @@ def nearby(
                     "walking_minutes": item["minutes"],
                     "distance_m": item["distance_m"],
                     "open_on_arrival": item["open"],
+                    # [page] hours in words and the next change: move into the answers module
+                    "hours": hours.for_answers(item["site"].opening_hours, when=when),
                 },
             }
             for item in found
@@ -226,6 +234,9 @@ def go_to_help(
     feature["properties"].update(
         {"place": site_json(site), "arrival": arrival.isoformat(timespec="minutes")}
     )
+    # [page] hours in words (at departure) and directions: move into the answers module
+    feature["properties"]["place"]["hours"] = hours.for_answers(site.opening_hours, when=when)
+    directions.annotate({"features": [feature]})
     return {"type": "FeatureCollection", "features": [feature]}
 
 
