@@ -203,7 +203,7 @@ def format_distance(metres: float, lang: str) -> str:
     """``"350 m"`` or ``"1,5 km"`` (decimal comma in Spanish and Portuguese)."""
     from babel.numbers import format_decimal
 
-    if metres < 1000:
+    if metres < 995:
         return f"{round(metres / 10) * 10 if metres >= 100 else round(metres)} m"
     return f"{format_decimal(round(metres / 1000, 1), format='#,##0.#', locale=lang)} km"
 
