@@ -33,7 +33,8 @@ from routing.network import Network
 EXTENT = 4096
 MIN_ZOOM = 12
 MAX_ZOOM = 18
-#: Below this zoom, paths and service ways are left out.
+#: Below this zoom, paths and service ways are left out (and one zoom lower, all but the main
+#: streets).
 DETAIL_ZOOM = 15
 MAIN = frozenset({"trunk", "primary", "secondary", "tertiary", "trunk_link", "primary_link",
                   "secondary_link", "tertiary_link"})  # fmt: skip
@@ -222,7 +223,9 @@ class Basemap:
         pad = size * 0.02
         hit = (self.x1 >= tx0 - pad) & (self.x0 <= tx0 + size + pad)
         hit &= (self.y1 >= ty0 - pad) & (self.y0 <= ty0 + size + pad)
-        if z < DETAIL_ZOOM:
+        if z < DETAIL_ZOOM - 1:
+            hit &= self.klass == 2  # the main streets only
+        elif z < DETAIL_ZOOM:
             hit &= self.klass > 0
         tolerance = 1.0 * EXTENT / 512  # about half a pixel of a 256 px tile, in tile units
         net = self.network

@@ -130,7 +130,10 @@ def schedule(expression: str | None, *, when: datetime, days: int = DAYS) -> dic
     state = str(oh.state(when)[0])
     change = oh.next_change(when)
     today = when.replace(hour=0, minute=0)
-    start, end = today - timedelta(days=1), today + timedelta(days=max(days, 7) + 1)
+    monday = today - timedelta(days=today.weekday())
+    # from the Sunday before this week's Monday (an interval running on into Monday) on
+    start = monday - timedelta(days=1)
+    end = max(today + timedelta(days=days + 1), monday + timedelta(days=8))
     spans: list[list[datetime]] = []
     for first, last, st, _comment in oh.intervals(start, end):
         if str(st) != "open":
@@ -152,7 +155,7 @@ def schedule(expression: str | None, *, when: datetime, days: int = DAYS) -> dic
         "open": [
             [a.isoformat(timespec="minutes"), b.isoformat(timespec="minutes")] for a, b in listed
         ],
-        "week": [] if always else _week(spans, today - timedelta(days=today.weekday())),
+        "week": [] if always else _week(spans, monday),
     }
 
 

@@ -54,6 +54,16 @@ def test_the_week_in_words_in_three_languages() -> None:
     assert night["week_text"] == "Every day 18:00–08:00"  # told on the day it starts
 
 
+@pytest.mark.parametrize("offset", range(7))
+def test_the_week_is_the_same_whatever_the_day(offset) -> None:
+    when = MONDAY + timedelta(days=offset, hours=15)
+    d = hours.describe("Mo-Su 11:30-14:00,18:00-20:00", when=when, lang="en")
+    assert d["week_text"] == "Every day 11:30–14:00 and 18:00–20:00"
+    assert [g["days"] for g in d["week"]] == [list(range(7))]
+    closed_sunday = hours.describe("Mo-Sa 08:00-18:00", when=when, lang="es")
+    assert closed_sunday["week_text"] == "Lunes a sábado 08:00–18:00; domingo cerrado"
+
+
 def test_both_sides_of_an_opening_time() -> None:
     food = "Mo-Su 11:30-14:00,18:00-20:00"
     before = hours.describe(food, when=MONDAY.replace(hour=17, minute=50), lang="es")

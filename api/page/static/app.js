@@ -177,7 +177,7 @@
   function initMap() {
     var L = window.L;
     map = L.map("map", { zoomControl: true, attributionControl: true, tap: true, maxZoom: 19, minZoom: 12 })
-      .setView([config.center[1], config.center[0]], 15);
+      .setView(state.at ? [state.at[1], state.at[0]] : [config.center[1], config.center[0]], 15);
     map.attributionControl.setPrefix(false).addAttribution("© OpenStreetMap, ODbL");
     if (config.tiles) { L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map); }
     basemapLayer(L).addTo(map);
@@ -207,7 +207,10 @@
         return canvas;
       }
     });
-    return new Layer({ tileSize: 512, minZoom: 13, maxNativeZoom: 19, className: "basemap" });
+    var layer = new Layer({ tileSize: 512, minZoom: 13, maxNativeZoom: 19, className: "basemap" });
+    layer.on("loading", function () { window.geomapBasemapLoaded = false; });
+    layer.on("load", function () { window.geomapBasemapLoaded = true; });
+    return layer;
   }
 
   function path(ctx, flat, k) {
@@ -228,8 +231,8 @@
     });
     ctx.strokeStyle = "#7fb8e6"; ctx.lineWidth = 3 * k * 8;
     (tile.rivers || []).forEach(function (line) { ctx.beginPath(); path(ctx, line, k); ctx.stroke(); });
-    var unit = canvas.width / 512, zoomW = Math.max(1, z - 13);
-    var widths = [1.2, 2.2 + zoomW, 3.5 + 1.5 * zoomW];
+    var unit = canvas.width / 512, zw = Math.min(Math.max(z - 12, 0), 5);
+    var widths = [1.2, 0.8 + 0.7 * zw, 1.2 + zw];
     ctx.lineCap = "round"; ctx.lineJoin = "round";
     [["#b9b2a6", 1.6], [null, 0]].forEach(function (pass) {
       tile.streets.forEach(function (s) {
@@ -317,7 +320,7 @@
     closeDetails();
     writeHash();
     drawHere();
-    if (map && recentre) { map.setView([lat, lon], Math.max(map.getZoom(), 15)); }
+    if (map && recentre) { map.setView([lat, lon], Math.max(map.getZoom(), 15), { animate: false }); }
     renderContacts();
     search(true);
   }
@@ -605,7 +608,7 @@
     var color = route.risky ? "#c62828" : "#0d47a1";
     L.geoJSON(route.feature, { interactive: false, style: { color: "#fff", weight: 9, opacity: 0.9 } }).addTo(layers.route);
     var line = L.geoJSON(route.feature, { interactive: false, style: { color: color, weight: 5, opacity: 1, dashArray: route.risky ? "10 6" : null, className: route.risky ? "route risky" : "route" } }).addTo(layers.route);
-    map.fitBounds(line.getBounds(), { padding: [24, 24], maxZoom: 17 });
+    map.fitBounds(line.getBounds(), { padding: [24, 24], maxZoom: 17, animate: false });
   }
 
   // the phone's own share sheet: the page sends nothing itself
