@@ -199,12 +199,14 @@ def small_targets(page: Any) -> list[dict[str, Any]]:
     """Visible tappable elements smaller than 44×44 CSS px (a check box counts with its label)."""
     return page.evaluate(
         """() => Array.from(document.querySelectorAll(
-            'a[href], button, input, select, textarea, summary, [role=button], .leaflet-marker-icon.leaflet-interactive'))
+            'a[href], button, input, select, textarea, summary, [role=button],'
+            + '.leaflet-marker-icon.leaflet-interactive'))
           .map(e => (e.type === 'radio' || e.type === 'checkbox') ? (e.closest('label') || e) : e)
           .filter(e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
             return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' })
           .map(e => { const r = e.getBoundingClientRect();
-            return {tag: e.tagName, id: e.id, cls: String(e.className), text: (e.textContent||'').trim().slice(0, 30),
+            return {tag: e.tagName, id: e.id, cls: String(e.className),
+                    text: (e.textContent || '').trim().slice(0, 30),
                     w: Math.round(r.width), h: Math.round(r.height)}; })
           .filter(b => b.w < 44 || b.h < 44)"""
     )

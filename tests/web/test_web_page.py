@@ -64,7 +64,7 @@ def test_the_task_in_three_languages_map_list_and_route_together(phone, web_serv
             for f in expected
         ]
         open_place(page, FOOD)
-        page.wait_for_selector("path.route")
+        page.wait_for_selector("path.route", state="attached")
         details = page.inner_text("#details")
         week = hours.describe("Mo-Su 11:30-14:00,18:00-20:00", when=when, lang=lang)
         assert week["week_text"] in details
@@ -75,7 +75,8 @@ def test_the_task_in_three_languages_map_list_and_route_together(phone, web_serv
         # map, list entry (details) and route on one 360×740 screen
         for selector in ("#map", "#details-name", "#route-info .route-len", "path.route"):
             box = page.locator(selector).first.bounding_box()
-            assert box is not None and box["y"] >= 0 and box["y"] + 20 <= 740, selector
+            assert box is not None, selector
+            assert 0 <= box["y"] <= 740 - 20, selector
         assert device.foreign(web_server) == []
         assert device.context.cookies() == []
         assert device.errors == []
@@ -161,9 +162,11 @@ def test_contacts_are_buttons_and_numbers_are_in_words_of_the_locale(phone, web_
     page.goto(f"{web_server.url}/#at={AT}&m=60")
     page.wait_for_selector("#places li[data-id]")
     text = page.inner_text("#places")
-    assert "1.5 km" not in text and "unos 1 min" not in text
+    assert "1.5 km" not in text
+    assert "unos 1 min" not in text
     far = [f for f in nearby(web_server, minutes=60) if f["properties"]["distance_m"] >= 1000]
-    assert far and any("," in t for t in page.locator("#places .meta").all_inner_texts())
+    assert far
+    assert any("," in t for t in page.locator("#places .meta").all_inner_texts())
     open_place(page, "sample-poa-01")
     assert page.locator("#details a[href^='tel:']").count() >= 1
     assert page.locator("#contacts a[href='tel:190']").count() == 1

@@ -347,6 +347,7 @@
         n.towns.forEach(function (town) { select.appendChild(el("option", { value: town.id }, town.name)); });
       });
       renderContacts();
+      window.geomapNetworksLoaded = true;
     }).catch(function () { /* no list of towns: the map and the location button still work */ });
   }
 
