@@ -383,7 +383,7 @@
       state.features = fc.features; state.straight = false; state.fetchedAt = Date.now();
       store(LAST, { at: state.at, minutes: minutes, fetchedAt: state.fetchedAt, features: fc.features });
       render();
-      if (!timing.firstList) { timing.firstList = performance.now(); }
+      if (!timing.firstList) { timing.firstList = performance.now(); setTimeout(offlineCopy, 0); }
       details.then(function () { if (token === searchToken) { render(); } });
     }).catch(function (err) {
       if (token !== searchToken) { return; }
@@ -763,13 +763,19 @@
   }
   start();
 
-  if ("serviceWorker" in navigator) {
+  // the service worker and the offline copy of this page come after the first list
+  function offlineCopy() {
+    if (!("serviceWorker" in navigator) || window.geomapOfflineStarted) { return; }
+    window.geomapOfflineStarted = true;
     navigator.serviceWorker.register("/sw.js").then(function () {
       return navigator.serviceWorker.ready;
     }).then(function () {
       return caches.open("geomap-page-v1").then(function (cache) {
-        return cache.add(new Request(location.pathname + location.search, { headers: { Accept: "text/html" } }));
+        return cache.match(location.pathname + location.search).then(function (hit) {
+          return hit || cache.add(new Request(location.pathname + location.search, { headers: { Accept: "text/html" } }));
+        });
       });
     }).then(function () { window.geomapOfflineReady = true; }).catch(function () { /* no offline copy */ });
   }
+  window.addEventListener("load", function () { setTimeout(offlineCopy, state.at && !timing.firstList ? 4000 : 0); });
 })();

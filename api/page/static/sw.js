@@ -12,10 +12,8 @@ var PACK = "geomap-pack-v1";
 var PRECACHE = [
   "/static/page/app.js",
   "/static/page/app.css",
-  "/static/page/icon.svg",
-  "/static/leaflet/leaflet.js",
-  "/static/leaflet/leaflet.css"
-];
+  "/static/page/icon.svg"
+];  // Leaflet is kept when first used (the low-data mode never loads it)
 // answers kept for offline use; /nearby and /routes/safe are kept by the page itself
 var KEPT = /^\/(networks|collections\/(places|risk_zones)\/items)/;
 var LIVE = /^\/(nearby|routes\/safe|help|feedback)/;
