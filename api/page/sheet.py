@@ -112,7 +112,7 @@ def qr_svg(text: str) -> Markup:
     out = io.BytesIO()
     segno.make(text, error="m").save(
         out, kind="svg", scale=3, border=2, xmldecl=False, svgns=True, svgclass="qr",
-        title=None, unit=None,
+        omitsize=True,
     )  # fmt: skip
     return Markup(out.getvalue().decode())
 
