@@ -147,7 +147,7 @@
   });
 
   // ---- the map, loaded only when it is shown (low-data mode lists without it)
-  var map = null, layers = {}, mapWanted = null;
+  var map = null, layers = {}, mapWanted = null, mapAfterList = false;
   var connection = navigator.connection || {};
   function lowData() {
     var chosen = read(LOWDATA);
@@ -158,7 +158,9 @@
     var low = lowData();
     $("lowdata").checked = low;
     document.body.classList.toggle("lowdata", low);
-    if (!low) { loadMap(); }
+    if (low) { return; }
+    // with a location given, the list comes first and the map right after it
+    if (state.at && !timing.firstList) { mapAfterList = true; } else { loadMap(); }
   }
   $("lowdata").addEventListener("change", function () { store(LOWDATA, this.checked); applyLowData(); });
 
@@ -180,23 +182,24 @@
       .setView(state.at ? [state.at[1], state.at[0]] : [config.center[1], config.center[0]], 15);
     map.attributionControl.setPrefix(false).addAttribution("© OpenStreetMap, ODbL");
     if (config.tiles) { L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 19 }).addTo(map); }
-    basemapLayer(L).addTo(map);
     layers.zones = L.layerGroup().addTo(map);
     layers.route = L.layerGroup().addTo(map);
     layers.places = L.layerGroup().addTo(map);
     map.on("click", function (e) { setLocation(e.latlng.lng, e.latlng.lat, false); });
-    map.on("moveend", loadZones);
-    loadZones();
-    drawHere();
-    renderMarkers();
-    if (state.route) { drawRouteLine(state.route); }
+    // the rest in short tasks, so that a slow phone stays responsive while the map fills in
+    var steps = [
+      function () { basemapLayer(L).addTo(map); },
+      function () { drawHere(); renderMarkers(); },
+      function () { map.on("moveend", loadZones); loadZones(); if (state.route) { drawRouteLine(state.route); } }
+    ];
+    (function next() { var step = steps.shift(); if (step) { step(); setTimeout(next, 0); } })();
   }
 
   // our own vector basemap: /basemap/z/x/y.json drawn on canvas tiles
   function basemapLayer(L) {
     var Layer = L.GridLayer.extend({
       createTile: function (c, done) {
-        var size = this.getTileSize(), ratio = window.devicePixelRatio || 1;
+        var size = this.getTileSize(), ratio = Math.min(window.devicePixelRatio || 1, 1.5);
         var canvas = el("canvas", { "aria-hidden": "true" });
         canvas.width = size.x * ratio; canvas.height = size.y * ratio;
         fetch("/basemap/" + (c.z - 1) + "/" + c.x + "/" + c.y + ".json").then(function (r) {
@@ -234,13 +237,16 @@
     var unit = canvas.width / 512, zw = Math.min(Math.max(z - 12, 0), 5);
     var widths = [1.2, 0.8 + 0.7 * zw, 1.2 + zw];
     ctx.lineCap = "round"; ctx.lineJoin = "round";
-    [["#b9b2a6", 1.6], [null, 0]].forEach(function (pass) {
-      tile.streets.forEach(function (s) {
-        if (s[0] === 0 && pass[0] === null) { ctx.setLineDash([3 * unit, 3 * unit]); } else { ctx.setLineDash([]); }
-        ctx.strokeStyle = pass[0] || (s[0] === 2 ? "#ffe9a8" : s[0] === 1 ? "#ffffff" : "#8d8579");
-        ctx.lineWidth = (widths[s[0]] + pass[1]) * unit;
-        if (s[0] === 0 && pass[0]) { return; }
-        ctx.beginPath(); path(ctx, s[2], k); ctx.stroke();
+    // one path per kind of street and pass: a few strokes per tile, not one per street
+    (z >= 15 ? [["#b9b2a6", 1.6], [null, 0]] : [[null, 0]]).forEach(function (pass) {
+      [0, 1, 2].forEach(function (cls) {
+        if (cls === 0 && pass[0]) { return; }
+        ctx.setLineDash(cls === 0 ? [3 * unit, 3 * unit] : []);
+        ctx.strokeStyle = pass[0] || (cls === 2 ? "#ffe9a8" : cls === 1 ? "#ffffff" : "#8d8579");
+        ctx.lineWidth = (widths[cls] + pass[1]) * unit;
+        ctx.beginPath();
+        tile.streets.forEach(function (s) { if (s[0] === cls) { path(ctx, s[2], k); } });
+        ctx.stroke();
       });
     });
     ctx.setLineDash([]);
@@ -383,9 +389,14 @@
       state.features = fc.features; state.straight = false; state.fetchedAt = Date.now();
       store(LAST, { at: state.at, minutes: minutes, fetchedAt: state.fetchedAt, features: fc.features });
       render();
-      if (!timing.firstList) { timing.firstList = performance.now(); setTimeout(offlineCopy, 0); }
+      if (!timing.firstList) {
+        timing.firstList = performance.now();
+        if (mapAfterList) { mapAfterList = false; setTimeout(loadMap, 0); }
+        setTimeout(offlineCopy, 0);
+      }
       details.then(function () { if (token === searchToken) { render(); } });
     }).catch(function (err) {
+      if (mapAfterList) { mapAfterList = false; setTimeout(loadMap, 0); }
       if (token !== searchToken) { return; }
       if (err instanceof ProblemError) { state.features = []; render(); status(failure(err)); return; }
       if (sameSpot && last.features) {
