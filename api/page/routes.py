@@ -21,6 +21,7 @@ from api.page import content, i18n
 from api.page.settings import PageSettings
 from api.page.streets import StreetIndex, parse_bbox
 from geomap import hours
+from geomap.deployment import OutsideNetworksError
 from geomap.errors import ServiceUnavailableError
 from geomap.settings import Settings
 
@@ -144,38 +145,60 @@ def install(app: FastAPI) -> None:
     app.mount("/static/page", StaticFiles(directory=STATIC), name="page-static")
 
 
-def street_index(request: Request) -> StreetIndex:
-    """The street index of the server's network, built on first use."""
-    transit = getattr(request.app.state, "transit", None)
-    if transit is None:
+def _network(request: Request, point: tuple[float, float] | None) -> Any:
+    """The network covering ``point`` (the first one without a point)."""
+    deployment = request.app.state.services.deployment
+    if not len(deployment):
         raise ServiceUnavailableError(
-            "streets are not available: this server has no walking network (GEOMAP_NETWORK)"
+            "streets are not available: this server has no walking network (GEOMAP_NETWORKS)"
         )
-    index: StreetIndex | None = getattr(request.app.state, "street_index", None)
-    if index is None or index.network is not transit.network:
-        index = StreetIndex(transit.network)
-        request.app.state.street_index = index
+    if point is None:
+        return next(iter(deployment)).service.network
+    return deployment.locate(point).network
+
+
+def street_index(request: Request, point: tuple[float, float] | None = None) -> StreetIndex:
+    """The street index of the network covering ``point``, built on first use."""
+    network = _network(request, point)
+    indexes: dict[int, StreetIndex] = request.app.state.__dict__.setdefault("street_indexes", {})
+    index = indexes.get(id(network))
+    if index is None or index.network is not network:
+        index = StreetIndex(network)
+        indexes[id(network)] = index
     return index
 
 
-def basemap_of(request: Request) -> Any:
-    """The basemap of the server's network (areas from its OSM extract), built on first use."""
+def basemap_of(request: Request, network: Any) -> Any:
+    """The basemap of ``network`` (areas from its OSM extract), built on first use."""
     from geomap.basemap import Basemap, read_areas
 
-    transit = getattr(request.app.state, "transit", None)
-    if transit is None:
-        raise ServiceUnavailableError(
-            "the basemap is not available: this server has no walking network (GEOMAP_NETWORK)"
-        )
     with request.app.state.page_lock:
-        built = getattr(request.app.state, "basemap", None)
-        if built is None or built.network is not transit.network:
+        built: dict[int, Any] = request.app.state.__dict__.setdefault("basemaps", {})
+        found = built.get(id(network))
+        if found is None or found.network is not network:
             page: PageSettings = request.app.state.page_settings
-            source = page.basemap_osm or Path(str(transit.network.meta.get("source", "")))
-            areas = read_areas(source) if source.is_file() else None
-            built = Basemap(transit.network, areas)
-            request.app.state.basemap = built
-    return built
+            source = page.basemap_osm or Path(str(network.meta.get("source", "")))
+            found = Basemap(network, read_areas(source) if source.is_file() else None)
+            built[id(network)] = found
+    return found
+
+
+def _covering(request: Request, bbox: tuple[float, float, float, float]) -> Any | None:
+    """The network whose extent meets ``bbox`` the most (None when none does)."""
+    deployment = request.app.state.services.deployment
+    if not len(deployment):
+        raise ServiceUnavailableError(
+            "the basemap is not available: this server has no walking network (GEOMAP_NETWORKS)"
+        )
+    best, best_area = None, 0.0
+    for entry in deployment:
+        w, s, e, n = entry.info["bbox"]
+        area = max(0.0, min(e, bbox[2]) - max(w, bbox[0])) * max(
+            0.0, min(n, bbox[3]) - max(s, bbox[1])
+        )
+        if area > best_area:
+            best, best_area = entry.service.network, area
+    return best
 
 
 def csp(tile_url: str | None, *, script_hashes: tuple[str, ...] = ()) -> str:
@@ -227,8 +250,12 @@ def index_response(request: Request, lang: str | None) -> Response:
     language = i18n.negotiate(lang, request.headers.get("accept-language", ""))
     settings: Settings = request.app.state.settings
     page: PageSettings = request.app.state.page_settings
-    transit = getattr(request.app.state, "transit", None)
-    center = street_index(request).center if transit is not None else (-51.2177, -30.0346)
+    deployment = request.app.state.services.deployment
+    networks = [
+        {k: info[k] for k in ("id", "name", "countries", "bbox", "center", "towns")}
+        for info in deployment.info()
+    ]
+    center = networks[0]["center"] if networks else [0.0, 0.0]
     config = {
         "lang": language,
         "t": {m: i18n.gettext(language, m) for m in SCRIPT_MESSAGES},
@@ -239,6 +266,7 @@ def index_response(request: Request, lang: str | None) -> Response:
         "populations": content.population_labels(language),
         "contacts": content.contacts(settings.data_dir, language),
         "center": center,
+        "networks": networks,
         "leaflet": {"js": "/static/leaflet/leaflet.js", "css": "/static/leaflet/leaflet.css"},
         "tiles": {"url": page.tile_url, "attribution": page.tile_attribution}
         if page.tile_url
@@ -253,6 +281,7 @@ def index_response(request: Request, lang: str | None) -> Response:
             _=lambda m: i18n.gettext(language, m),
             services=config["services"],
             populations=config["populations"],
+            towns=[t for n in networks for t in n["towns"]],
             levels={k: i18n.gettext(language, v) for k, v in LEVEL_LABELS.items()},
             bootstrap=Markup(BOOTSTRAP),
             config=_script_json(config),
@@ -270,7 +299,12 @@ def streets(
     bbox: Annotated[str, Query(description="west,south,east,north in degrees (small boxes).")],
 ) -> JSONResponse:
     """GeoJSON MultiLineStrings (major and minor streets), simplified for drawing."""
-    response = JSONResponse(street_index(request).geojson(parse_bbox(bbox)))
+    box = parse_bbox(bbox)
+    try:
+        index = street_index(request, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+    except OutsideNetworksError:
+        return JSONResponse({"type": "FeatureCollection", "features": []})
+    response = JSONResponse(index.geojson(box))
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -278,11 +312,15 @@ def streets(
 @router.get("/basemap/{z}/{x}/{y}.json", summary="A tile of the page's vector basemap")
 def basemap_tile(request: Request, z: int, x: int, y: int) -> Response:
     """Streets with names, water, parks and land use of a web-mercator tile (quantized)."""
-    from geomap.basemap import TileError
+    from geomap.basemap import TileError, tile_bounds
 
-    built = basemap_of(request)
     try:
-        tile = built.tile(z, x, y)
+        if not 0 <= x < 2**z or not 0 <= y < 2**z:
+            raise TileError(f"tile {z}/{x}/{y} is outside the grid")
+        network = _covering(request, tile_bounds(z, x, y))
+        tile = basemap_of(request, network).tile(z, x, y) if network is not None else {
+            "z": z, "x": x, "y": y, "extent": 4096, "names": [], "streets": []
+        }  # fmt: skip
     except TileError as exc:
         raise MalformedRequestError(
             [{"index": None, "id": None, "field": "path", "message": str(exc)}], str(exc)

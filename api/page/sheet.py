@@ -22,7 +22,8 @@ from api.page import content, i18n
 from api.page.routes import CONTACT_LABELS, html_response, street_index, templates
 from api.page.streets import StreetIndex
 from geomap import hours
-from geomap.errors import NotFoundError
+from geomap.deployment import OutsideNetworksError
+from geomap.errors import NotFoundError, ServiceUnavailableError
 from geomap.settings import Settings
 
 router = APIRouter(dependencies=[Depends(check_query), Depends(get_caller)], tags=["Public page"])
@@ -144,12 +145,15 @@ def sheet(
     record = store.get("places", place_id, caller)
     props = record.properties
     lon, lat = record.geometry["coordinates"][:2]
-    transit = getattr(request.app.state, "transit", None)
     labels = content.service_labels(language)
     near: list[dict[str, Any]] = []
     index = None
+    try:
+        transit = request.app.state.services.deployment.locate((lon, lat))
+    except (OutsideNetworksError, ServiceUnavailableError):
+        transit = None
     if transit is not None:
-        index = street_index(request)
+        index = street_index(request, (lon, lat))
         try:
             found = transit.nearby((lon, lat), caller, minutes=15.0)
         except ValueError:

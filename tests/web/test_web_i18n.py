@@ -60,3 +60,10 @@ def test_essential_contacts_are_marked_sample_or_verify_before_use() -> None:
         for contact in country["contacts"]:
             assert set(contact["label"]) == {"es", "pt", "en"}, contact
             assert contact.get("sample") or contact.get("verify_before_use"), contact
+
+
+def test_towns_have_a_country_with_contacts() -> None:
+    towns = json.loads((DATA / "page" / "towns.json").read_text())["towns"]
+    contacts = json.loads((DATA / "page" / "essential_contacts.json").read_text())["countries"]
+    assert {t["country"] for t in towns} <= set(contacts)
+    assert len({t["id"] for t in towns}) == len(towns)

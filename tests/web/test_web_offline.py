@@ -3,8 +3,6 @@ place's route; and the area saved for offline use."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.web.conftest import wait_until
 from tests.web.test_web_page import AT, FOOD, nearby, open_place, shown_ids
 
@@ -60,19 +58,12 @@ def test_offline_banner_filters_and_routes(phone, web_server) -> None:
     assert device.foreign(web_server) == []
 
 
-def networks_landed(server) -> bool:
-    with server.client() as client:
-        return client.get("/networks").status_code == 200
-
-
 def test_saved_area_offline_lists_by_straight_line_and_says_so(phone, web_server) -> None:
-    if not networks_landed(web_server):
-        pytest.skip("GET /networks (the lead's contract) has not landed on this branch yet")
     device = phone()
     page = device.page()
     page.goto(f"{web_server.url}/#at={AT}")
     page.wait_for_selector("#places li[data-id]")
-    wait_until(page, "window.geomapOfflineReady === true && window.geomapNetworksLoaded === true")
+    wait_until(page, "window.geomapOfflineReady === true")
     page.click("#save-area")
     wait_until(page, "window.geomapPackReady === true", timeout_s=120)
     assert "Guardado para usar sin conexión" in page.inner_text("#pack-status")

@@ -217,11 +217,34 @@ def test_the_problem_report_sends_the_place_the_kind_and_the_note_only(phone, we
     assert device.foreign(web_server) == []
 
 
-@pytest.mark.parametrize("lang", ["es"])
+def test_only_towns_with_a_network_are_offered(phone, web_server) -> None:
+    with web_server.client() as client:
+        served = [t["id"] for n in client.get("/networks").json()["networks"] for t in n["towns"]]
+    device = phone()
+    page = device.page()
+    page.goto(f"{web_server.url}/")
+    offered = page.evaluate(
+        "Array.from(document.querySelectorAll('#town option')).map(o => o.value).filter(v => v)"
+    )
+    assert offered == served
+    assert "porto-alegre" in offered
+    assert "cucuta" not in offered
+    page.select_option("#town", "porto-alegre")
+    page.wait_for_selector("#places li[data-id]")
+    assert "190" in page.inner_text("#contacts")  # Brazil's contacts for a Brazilian town
+    assert "Colombia" not in page.inner_text("#contacts")
+
+
+@pytest.mark.parametrize("lang", ["es", "pt", "en"])
 def test_a_point_no_network_covers_is_told_in_the_users_language(phone, web_server, lang) -> None:
     device = phone()
     page = device.page()
     page.goto(f"{web_server.url}/?lang={lang}#at=-72.5078,7.8939")  # Cúcuta
     wait_until(page, "document.getElementById('status').textContent.length > 0")
-    assert "Todavía no hay datos para este lugar" in page.inner_text("#status")
+    expected = {
+        "es": "Todavía no hay datos para este lugar",
+        "pt": "Ainda não há dados para este lugar",
+        "en": "There is no data for this place yet",
+    }[lang]
+    assert expected in page.inner_text("#status")
     assert page.locator("#places li[data-id]").count() == 0

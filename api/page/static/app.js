@@ -123,7 +123,8 @@
   function status(text) { $("status").textContent = text || ""; }
 
   // ---- state, kept in the address so a link or a language switch keeps it
-  var state = { at: null, features: [], fetchedAt: null, details: {}, networks: [], straight: false };
+  // the networks (and their towns) this server has, as GET /networks tells them
+  var state = { at: null, features: [], fetchedAt: null, details: {}, networks: config.networks || [], straight: false };
   var FILTERS = { service: "s", population: "p", minutes: "m", search: "q" };
   function readHash() {
     var out = {};
@@ -344,18 +345,6 @@
       n.towns.forEach(function (town) { if (town.id === id) { setLocation(town.lon, town.lat, true); } });
     });
   });
-
-  function loadNetworks() {
-    return getJSON("/networks").then(function (body) {
-      state.networks = body.networks || [];
-      var select = $("town");
-      state.networks.forEach(function (n) {
-        n.towns.forEach(function (town) { select.appendChild(el("option", { value: town.id }, town.name)); });
-      });
-      renderContacts();
-      window.geomapNetworksLoaded = true;
-    }).catch(function () { /* no list of towns: the map and the location button still work */ });
-  }
 
   // ---- places nearby: one answer per location, filtered on the phone (offline too)
   function nearbyUrl(minutes, at) {
@@ -671,9 +660,9 @@
     box.textContent = "";
     var net = state.at ? networkAt(state.at[0], state.at[1]) : null;
     var codes = Object.keys(config.contacts);
-    if (net && net.countries.some(function (c) { return config.contacts[c]; })) {
-      codes = net.countries.filter(function (c) { return config.contacts[c]; });
-    }
+    var here = net ? (net.countries.length ? net.countries : net.towns.map(function (t) { return t.country; })) : [];
+    here = here.filter(function (c, i) { return config.contacts[c] && here.indexOf(c) === i; });
+    if (here.length) { codes = here; }
     codes.forEach(function (code) {
       var country = config.contacts[code];
       box.appendChild(el("h3", {}, country.name));
@@ -698,7 +687,7 @@
     var net = state.at ? networkAt(state.at[0], state.at[1]) : state.networks[0];
     if (!net || !window.caches) { say.textContent = t("Pick a location inside a covered town first."); return; }
     var b = net.bbox.map(function (v) { return v.toFixed(4); }).join(",");
-    var urls = ["/collections/places/items?limit=1000&bbox=" + b, "/collections/risk_zones/items?limit=500&bbox=" + b, "/networks"];
+    var urls = ["/collections/places/items?limit=1000&bbox=" + b, "/collections/risk_zones/items?limit=500&bbox=" + b];
     tilesFor(net.bbox, [13, 14, 15, 16], 1200).forEach(function (tile) { urls.push("/basemap/" + tile + ".json"); });
     var done = 0, bytes = 0;
     say.textContent = t("Saving… {done} of {total}", { done: 0, total: urls.length });
@@ -768,7 +757,6 @@
     if (at) { setLocation(parseFloat(at[1]), parseFloat(at[2]), true); }
     else if (last && last.at) { setLocation(last.at[0], last.at[1], true); }
     else { renderContacts(); }
-    loadNetworks();
     applyLowData();
     if (!navigator.onLine) { setOffline(true, last && last.fetchedAt); }
   }
