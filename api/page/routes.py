@@ -312,11 +312,11 @@ def streets(
 @router.get("/basemap/{z}/{x}/{y}.json", summary="A tile of the page's vector basemap")
 def basemap_tile(request: Request, z: int, x: int, y: int) -> Response:
     """Streets with names, water, parks and land use of a web-mercator tile (quantized)."""
-    from geomap.basemap import TileError, tile_bounds
+    from geomap.basemap import MAX_ZOOM, MIN_ZOOM, TileError, tile_bounds
 
     try:
-        if not 0 <= x < 2**z or not 0 <= y < 2**z:
-            raise TileError(f"tile {z}/{x}/{y} is outside the grid")
+        if not (MIN_ZOOM <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+            raise TileError(f"tile {z}/{x}/{y} is outside the basemap (zoom {MIN_ZOOM}-{MAX_ZOOM})")
         network = _covering(request, tile_bounds(z, x, y))
         tile = basemap_of(request, network).tile(z, x, y) if network is not None else {
             "z": z, "x": x, "y": y, "extent": 4096, "names": [], "streets": []

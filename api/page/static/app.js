@@ -107,7 +107,8 @@
         return r.json().then(function (p) { throw new ProblemError(r.status, p.detail); },
           function () { throw new ProblemError(r.status, r.statusText); });
       }
-      if (offline) { setOffline(false); }
+      if (r.headers.get("X-Geomap-Saved")) { if (!offline) { setOffline(true, state.fetchedAt); } }
+      else if (offline) { setOffline(false); }
       return r.json();
     }).catch(function (err) {
       if (!(err instanceof ProblemError)) { setOffline(true, state.fetchedAt); }

@@ -46,10 +46,17 @@ function networkFirst(request, cacheName, loose) {
     return response;
   }).catch(function () {
     return caches.match(request, { ignoreVary: true }).then(function (hit) {
-      if (hit || !loose) { return hit || offline(); }
-      return caches.match(request, { ignoreVary: true, ignoreSearch: true }).then(function (any) { return any || offline(); });
+      if (hit || !loose) { return hit ? saved(hit) : offline(); }
+      return caches.match(request, { ignoreVary: true, ignoreSearch: true }).then(function (any) { return any ? saved(any) : offline(); });
     });
   });
+}
+
+// a saved copy says so: the page keeps telling the person it is offline
+function saved(hit) {
+  var headers = new Headers(hit.headers);
+  headers.set("X-Geomap-Saved", "1");
+  return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: headers });
 }
 
 function cacheFirst(request, cacheName) {
