@@ -78,8 +78,10 @@ def test_first_load_repeat_visit_and_the_first_lists_critical_path(phone, web_se
     repeat = wire.total
     assert repeat < 10 * 1024, wire.rows
     assert device.foreign(web_server) == []
-    timings = {name: first_list_ms(phone, web_server, net) for name, net in
-               (("slow_3g", SLOW_3G), ("slow_4g", SLOW_4G))}
+    timings = {
+        name: first_list_ms(phone, web_server, net)
+        for name, net in (("slow_3g", SLOW_3G), ("slow_4g", SLOW_4G))
+    }
     write_results(first, first_rows, repeat, list(wire.rows), timings)
 
 
@@ -124,8 +126,7 @@ def write_results(first, first_rows, repeat, repeat_rows, timings) -> None:
         "- time to first list from a `#at=` link, CPU 4x slower: "
         + "; ".join(
             f"{name.replace('_', ' ')} ({t['latency_ms']} ms per request): "
-            f"**{t['first_list_ms']} ms**"
-            + (" (low-data mode on)" if t["low_data_mode"] else "")
+            f"**{t['first_list_ms']} ms**" + (" (low-data mode on)" if t["low_data_mode"] else "")
             for name, t in timings.items()
         ),
         "",
@@ -204,3 +205,61 @@ def test_axe_and_touch_targets_in_every_state(phone, web_server) -> None:
     bad = {k: v for k, v in found.items() if v["axe"] or v["small"]}
     assert bad == {}
     assert device.foreign(web_server) == []
+
+
+def lighthouse(url: str, out: Any) -> dict[str, Any]:
+    """Lighthouse's mobile audit (simulated slow 4G, CPU 4x slower) of ``url``."""
+    from tests.web.conftest import chromium_path, node_tool
+
+    ran = node_tool(
+        "lighthouse",
+        url,
+        f"--chrome-path={chromium_path()}",
+        "--chrome-flags=--headless --no-sandbox --disable-gpu",
+        "--only-categories=performance,accessibility,best-practices",
+        "--output=json",
+        f"--output-path={out}",
+        "--quiet",
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def test_lighthouse_accessibility_and_best_practices(web_server, tmp_path) -> None:
+    """Scores that are not speed (performance is a benchmark: see benchmarks/results/page.md)."""
+    report = lighthouse(f"{web_server.url}/#at={AT}", tmp_path / "lighthouse.json")
+    scores = {k: v["score"] for k, v in report["categories"].items()}
+    assert scores["accessibility"] >= 0.95, scores
+    assert scores["best-practices"] >= 0.95, scores
+    requested = [r["url"] for r in report["audits"]["network-requests"]["details"]["items"]]
+    assert all(u.startswith((web_server.url, "data:")) for u in requested), requested
+    if os.environ.get("GEOMAP_WRITE_RESULTS") == "1":
+        keep = {
+            "scores": scores,
+            "metrics": {
+                k: report["audits"][k]["displayValue"]
+                for k in (
+                    "first-contentful-paint",
+                    "largest-contentful-paint",
+                    "speed-index",
+                    "total-blocking-time",
+                    "cumulative-layout-shift",
+                )
+            },
+            "lighthouse": report["lighthouseVersion"],
+        }
+        (RESULTS / "page_lighthouse.json").write_text(json.dumps(keep, indent=2) + "\n")
+        md = RESULTS / "page.md"
+        text = md.read_text().split("\n## Lighthouse")[0] if md.is_file() else ""
+        lines = [
+            "## Lighthouse (mobile: simulated slow 4G, CPU 4x slower)",
+            "",
+            f"Lighthouse {keep['lighthouse']} on the same `#at=` link: "
+            + ", ".join(f"{k} **{round(v * 100)}**" for k, v in scores.items())
+            + "; "
+            + ", ".join(f"{k} {v}" for k, v in keep["metrics"].items()).replace("\u00a0", " ")
+            + ". Scores vary with the machine's load (2 cores shared while measuring).",
+            "",
+        ]
+        md.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines))
