@@ -48,7 +48,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.gate = HeavyGate(
         slots=settings.heavy_concurrency,
         queue=settings.heavy_queue,
-        wait_s=settings.time_budget_s,
+        wait_s=settings.time_budget_s / 2,
+        budget_s=settings.time_budget_s,
     )
     # the networks, indexes and routers live as long as the app: keep the collector off them
     gc.collect()

@@ -264,10 +264,11 @@ def catchments(
     when: datetime | None = None,
     limits: Limits | None = None,
 ) -> dict[str, Any]:
-    """Walking catchments as GeoJSON polygons, smallest first."""
+    """Walking catchments as GeoJSON polygons, smallest first (repeated times once)."""
     import shapely
 
     check_minutes(minutes, limits or Limits())
+    minutes = sorted(set(minutes))
     transit = deployment.locate(origin, what="point")
     return _collection(
         [

@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     heavy_queue : int
         Heavy requests that may wait for a free slot (beyond it: 503 at once).
     time_budget_s : float
-        Time a heavy request may wait for a slot before it is answered 503.
+        Time budget of a heavy request: it waits at most half of it for a slot, and is answered
+        503 when its answer takes longer than all of it.
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOMAP_")
@@ -86,7 +87,7 @@ class Settings(BaseSettings):
     max_coverage_services: int = Field(default=13, gt=0)
     heavy_concurrency: int = Field(default=2, gt=0)
     heavy_queue: int = Field(default=4, ge=0)
-    time_budget_s: float = Field(default=10.0, gt=0)
+    time_budget_s: float = Field(default=20.0, gt=0)
 
     @field_validator("network", "elevation", "population", "registry_db", mode="before")
     @classmethod

@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from api import transit
 from api.deps import AnyCaller, CurrentSettings, Networks, check_query
@@ -128,10 +127,9 @@ async def catchments(
     origin, when = transit.parse_point(at, "at"), transit.parse_time(time)
     values = transit.parse_minutes(minutes)
     answers.check_minutes(values, limits)
-    async with _gate(request).slot():
-        body = await run_in_threadpool(
-            answers.catchments, networks, origin=origin, minutes=values, when=when, limits=limits
-        )
+    body = await _gate(request).run(
+        answers.catchments, networks, origin=origin, minutes=values, when=when, limits=limits
+    )
     return _answer(body)
 
 
@@ -174,12 +172,11 @@ async def coverage(
     codes = answers.check_services(services.split(","))
     when = transit.parse_time(time)
     demand = request.app.state.services.demand
-    async with _gate(request).slot():
-        service = answers.layer_service(networks, demand.points) if demand is not None else None
-        body, media = await run_in_threadpool(
-            answers.coverage, service, caller, demand, services=codes, minutes=minutes,
-            when=when, fmt=f, limits=limits,
-        )  # fmt: skip
+    service = answers.layer_service(networks, demand.points) if demand is not None else None
+    body, media = await _gate(request).run(
+        answers.coverage, service, caller, demand, services=codes, minutes=minutes,
+        when=when, fmt=f, limits=limits,
+    )  # fmt: skip
     if isinstance(body, str):
         return Response(body, media_type=media)
     return FastJSONResponse(body, media_type=media)
@@ -201,9 +198,7 @@ async def stages(
     a, b = transit.parse_point(origin, "from"), transit.parse_point(destination, "to")
     networks.route_service([a, b], ["origin", "destination"])
     limits.check_route([a, b])
-    async with _gate(request).slot():
-        body = await run_in_threadpool(
-            answers.stages, networks, caller, origin=a, destination=b, max_km=max_km,
-            limits=limits,
-        )  # fmt: skip
+    body = await _gate(request).run(
+        answers.stages, networks, caller, origin=a, destination=b, max_km=max_km, limits=limits
+    )
     return _answer(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from geomap.cli import coverage, network, registry, serve, transit
 
@@ -71,10 +72,10 @@ def main(argv: list[str] | None = None) -> None:
         print_problems(exc)
         sys.exit(1)
     except ValidationError as exc:
-        console.print(f"[red]error:[/] {describe_error(exc)}", highlight=False)
+        console.print(f"[red]error:[/] {escape(describe_error(exc))}", highlight=False)
         sys.exit(1)
     except (GeomapError, OSError) as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         console.print("interrupted: nothing was left half-written", highlight=False)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from geomap.errors import RegistryValidationError
@@ -47,7 +48,7 @@ def steps(total: int, title: str) -> Iterator[Callable[[str], None]]:
 
 def fail(exc: Exception) -> typer.Exit:
     """Print one clear line for a library error and return the exit to raise."""
-    console.print(f"[red]error:[/] {exc}", highlight=False)
+    console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
     return typer.Exit(code=1)
 
 
@@ -94,14 +95,14 @@ def print_problems(exc: RegistryValidationError) -> None:
         p = problems[0]
         where = _where(p)
         if p.get("field") == "file":
-            console.print(f"[red]error:[/] {p['message']}", highlight=False)
+            console.print(f"[red]error:[/] {escape(p['message'])}", highlight=False)
         else:
             prefix = f"{where}: " if where else ""
-            console.print(f"[red]error:[/] {prefix}{p['message']}", highlight=False)
+            console.print(f"[red]error:[/] {escape(prefix + p['message'])}", highlight=False)
         return
-    console.print(f"[red]error:[/] {exc}; nothing was written", highlight=False)
+    console.print(f"[red]error:[/] {escape(str(exc))}; nothing was written", highlight=False)
     for p in problems:
-        console.print(f"  {_where(p) or 'input'}: {p['message']}", highlight=False)
+        console.print(escape(f"  {_where(p) or 'input'}: {p['message']}"), highlight=False)
 
 
 def load_settings() -> Settings:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from geomap.cli.common import (
     AtOpt,
@@ -77,7 +78,7 @@ def safe_route(
     collection = answers.safe_route_geojson(service, result)
     if isinstance(result, NoSafeRouteError):
         written = f"; the least-risk route is in {write_json(output, collection)}" if output else ""
-        console.print(f"[red]no safe route:[/] {result}{written}")
+        console.print(f"[red]no safe route:[/] {escape(str(result) + written)}")
         raise typer.Exit(code=1)
     for rank, report in enumerate(result.routes, start=1):
         r = report.route
@@ -244,7 +245,7 @@ def map_export(
             destination=parse_point(destination, "--to"), when=_when(at),
         )  # fmt: skip
         if isinstance(result, NoSafeRouteError):
-            console.print(f"[red]no safe route:[/] {result}")
+            console.print(f"[red]no safe route:[/] {escape(str(result))}")
             raise typer.Exit(code=1)
         routes, shortest = list(result.routes), result.shortest
     fmap = layered_map(

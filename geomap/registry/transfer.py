@@ -107,7 +107,24 @@ def _plain(value: Any, structured: bool) -> Any:
             return json.loads(value)
         except ValueError:
             return value
+    if structured and isinstance(value, str):
+        return _gdal_list(value)
     return value
+
+
+def _gdal_list(text: str) -> Any:
+    """A list GDAL wrote as text (``(3:a,b,c)``, its StringList fallback), else the text.
+
+    The count GDAL writes first must match the items found, so a value holding commas of
+    its own is left as it is (and the validator names it) rather than split wrongly.
+    """
+    head, colon, rest = text.partition(":")
+    if not (text.startswith("(") and text.endswith(")") and colon and head[1:].isdigit()):
+        return text
+    count = int(head[1:])
+    body = rest[:-1]
+    items = body.split(",") if body else []
+    return items if len(items) == count else text
 
 
 def read_geopackage(path: Path, rules: CollectionRules) -> dict[str, Any]:
@@ -126,19 +143,22 @@ def read_geopackage(path: Path, rules: CollectionRules) -> dict[str, Any]:
         raise ImportFileError(f"cannot read {path.name} as a GeoPackage: {exc}") from exc
     structured = _structured(rules.model) if rules.model is not None else set()
     features = []
-    columns = [c for c in frame.columns if c != "geometry"]
-    for fid, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    for fid, geometry, row in zip(
+        frame.index, frame.geometry, frame[columns].itertuples(index=False), strict=True
+    ):
         values = dict(zip(columns, row, strict=True))
         ident = values.pop("id", None)
         properties = {
             k: v for k, raw in values.items() if (v := _plain(raw, k in structured)) is not None
         }
-        geometry = row[frame.columns.get_loc("geometry")]
         features.append(
             {
                 "type": "Feature",
                 "id": _plain(ident, False) if ident is not None else str(fid),
-                "geometry": shapely.geometry.mapping(geometry) if geometry is not None else None,
+                "geometry": json.loads(shapely.to_geojson(geometry))
+                if geometry is not None
+                else None,
                 "properties": properties,
             }
         )
