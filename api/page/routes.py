@@ -267,6 +267,7 @@ def index_response(request: Request, lang: str | None) -> Response:
         "contacts": content.contacts(settings.data_dir, language),
         "center": center,
         "networks": networks,
+        "towns": [t for n in networks for t in n["towns"]],
         "leaflet": {"js": "/static/leaflet/leaflet.js", "css": "/static/leaflet/leaflet.css"},
         "tiles": {"url": page.tile_url, "attribution": page.tile_attribution}
         if page.tile_url
@@ -281,7 +282,7 @@ def index_response(request: Request, lang: str | None) -> Response:
             _=lambda m: i18n.gettext(language, m),
             services=config["services"],
             populations=config["populations"],
-            towns=[t for n in networks for t in n["towns"]],
+            towns=config["towns"],
             levels={k: i18n.gettext(language, v) for k, v in LEVEL_LABELS.items()},
             bootstrap=Markup(BOOTSTRAP),
             config=_script_json(config),
