@@ -244,7 +244,8 @@
       [0, 1, 2].forEach(function (cls) {
         if (cls === 0 && pass[0]) { return; }
         ctx.setLineDash(cls === 0 ? [3 * unit, 3 * unit] : []);
-        ctx.strokeStyle = pass[0] || (cls === 2 ? "#ffe9a8" : cls === 1 ? "#ffffff" : "#8d8579");
+        // without a casing (far out) the streets need a darker colour to stand out
+        ctx.strokeStyle = pass[0] || (cls === 2 ? (z >= 15 ? "#ffe9a8" : "#e0b44c") : cls === 1 ? (z >= 15 ? "#ffffff" : "#c9c0b2") : "#8d8579");
         ctx.lineWidth = (widths[cls] + pass[1]) * unit;
         ctx.beginPath();
         tile.streets.forEach(function (s) { if (s[0] === cls) { path(ctx, s[2], k); } });
