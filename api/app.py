@@ -22,7 +22,7 @@ from api.collections import COLLECTIONS, CollectionSpec
 from api.middleware import BodySizeLimit, ResponseHeaders
 from api.routes import items, ogc, transfer
 from api.routes import transit as transit_routes
-from geomap.registry.store import SQLiteStore
+from geomap.registry.store import RegistryStore, open_registry
 from geomap.settings import Settings
 from geomap.transit import TransitService
 
@@ -41,7 +41,7 @@ Errors are `application/problem+json` (RFC 9457) listing every problem.
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the registry store for the app's lifetime."""
     settings: Settings = app.state.settings
-    store = SQLiteStore(settings.registry_db)
+    store = open_registry(settings)
     app.state.store = store
     app.state.transit = None
     app.state.demand = None
@@ -60,7 +60,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.close()
 
 
-def _transit(settings: Settings, store: SQLiteStore) -> TransitService:
+def _transit(settings: Settings, store: RegistryStore) -> TransitService:
     """Load the walking network (and elevation) and warm the routers up."""
     from routing.costs import CostParams, Elevation
     from routing.network import Network

@@ -18,7 +18,7 @@ from geomap.errors import (
     PreconditionRequiredError,
 )
 from geomap.registry.access import ANONYMOUS, Caller
-from geomap.registry.store import SQLiteStore
+from geomap.registry.store import RegistryStore
 from geomap.settings import Settings
 
 #: Roles that may change records (of their countries, for officers).
@@ -44,15 +44,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_store(request: Request) -> SQLiteStore:
+def get_store(request: Request) -> RegistryStore:
     """The registry store opened in the app's lifespan."""
-    store: SQLiteStore = request.app.state.store
+    store: RegistryStore = request.app.state.store
     return store
 
 
 def get_caller(
     request: Request,
-    store: Annotated[SQLiteStore, Depends(get_store)],
+    store: Annotated[RegistryStore, Depends(get_store)],
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """Who the request acts as: anonymous without ``Authorization``, else its token's caller.
@@ -249,7 +249,7 @@ def check_query(request: Request) -> None:
         raise MalformedRequestError(problems, problems[0]["message"])
 
 
-Store = Annotated[SQLiteStore, Depends(get_store)]
+Store = Annotated[RegistryStore, Depends(get_store)]
 CurrentSettings = Annotated[Settings, Depends(get_settings)]
 AnyCaller = Annotated[Caller, Depends(get_caller)]
 Writer = Annotated[Caller, Depends(get_writer)]

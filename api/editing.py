@@ -24,7 +24,7 @@ from api.collections import CollectionSpec
 from api.errors import MalformedRequestError, UnsupportedMediaTypeError
 from geomap.errors import RegistryValidationError
 from geomap.registry.access import Caller
-from geomap.registry.store import Item, Record, SQLiteStore
+from geomap.registry.store import Item, Record, RegistryStore
 from geomap.registry.validate import parse_json
 from geomap.settings import Settings
 
@@ -143,7 +143,7 @@ def new_id() -> str:
 
 
 def create(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     feature: Any,
     *,
@@ -174,7 +174,7 @@ def _id_problems(feature: Any, fid: str) -> list[dict[str, Any]]:
 
 
 def replace(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     fid: str,
     feature: Any,
@@ -208,7 +208,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def update(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     fid: str,
     patch: Any,
@@ -232,7 +232,7 @@ def update(
 
 
 def history(
-    store: SQLiteStore, spec: CollectionSpec, fid: str, *, caller: Caller, base: str
+    store: RegistryStore, spec: CollectionSpec, fid: str, *, caller: Caller, base: str
 ) -> tuple[dict[str, Any], str]:
     """A record's history for this caller, and the record's current ETag.
 

@@ -8,13 +8,13 @@ from api.collections import CollectionSpec
 from api.errors import MalformedRequestError
 from geomap.registry.access import Caller
 from geomap.registry.exports import feature_collection, hxl_text
-from geomap.registry.store import SQLiteStore
+from geomap.registry.store import RegistryStore
 from geomap.registry.validate import validate_collection
 from geomap.settings import Settings
 
 
 def import_collection(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     body: Any,
     *,
@@ -50,7 +50,7 @@ def import_collection(
 
 
 def export_collection(
-    store: SQLiteStore, spec: CollectionSpec, fmt: str, caller: Caller
+    store: RegistryStore, spec: CollectionSpec, fmt: str, caller: Caller
 ) -> tuple[str, str]:
     """The records the caller may see, as ``(body, media type)``: GeoJSON or HXL CSV.
 

@@ -66,6 +66,10 @@ class PermissionDeniedError(GeomapError, PermissionError):
     """The caller is known but its role or countries do not allow this action."""
 
 
+class RegistrySchemaError(GeomapError, RuntimeError):
+    """The registry database has a schema version this geomap does not know (newer)."""
+
+
 __all__ = [
     "AuthenticationError",
     "ConflictError",
@@ -81,6 +85,7 @@ __all__ = [
     "PointTooFarError",
     "PreconditionFailedError",
     "PreconditionRequiredError",
+    "RegistrySchemaError",
     "RegistryValidationError",
     "ServiceUnavailableError",
     "UnknownCorridorError",

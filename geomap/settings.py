@@ -24,7 +24,10 @@ class Settings(BaseSettings):
     walk_speed_kmh : float
         Walking speed used for walking times.
     registry_db : Path
-        The registry's SQLite file.
+        The registry's SQLite file (the embedded default).
+    registry_url : str, optional
+        A ``postgresql://…`` URL of a PostGIS registry (or ``sqlite:///path``); wins over
+        ``registry_db`` when set. Several API processes or hosts can share one PostGIS.
     max_body_bytes : int
         Largest request body the API accepts (1 MiB).
     country_tolerance_km : float
@@ -48,6 +51,7 @@ class Settings(BaseSettings):
     max_snap_m: float = Field(default=500.0, gt=0)
     walk_speed_kmh: float = Field(default=4.5, gt=0)
     registry_db: Path = Field(default=Path("geomap-data/registry.sqlite"))
+    registry_url: str | None = None
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     country_tolerance_km: float = Field(default=25.0, ge=0)
     public_url: str | None = None

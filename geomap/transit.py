@@ -18,7 +18,7 @@ from geomap.registry.access import SYSTEM, Caller
 from geomap.registry.exports import iter_records
 from geomap.registry.risk import COLLECTION as RISK_COLLECTION
 from geomap.registry.risk import cost_zone
-from geomap.registry.store import Record, SQLiteStore
+from geomap.registry.store import Record, RegistryStore
 from routing.costs import CostParams
 from routing.network import Network
 from routing.safe import NoSafeRouteError, RouteReport, SafeRouteAnswer, SafeRouter, Site
@@ -54,7 +54,7 @@ class TransitService:
     ----------
     network : Network
         The walking network.
-    store : SQLiteStore
+    store : RegistryStore
         The registry (places and risk zones).
     params : CostParams, optional
         Cost model parameters.
@@ -67,7 +67,7 @@ class TransitService:
     def __init__(
         self,
         network: Network,
-        store: SQLiteStore,
+        store: RegistryStore,
         *,
         params: CostParams | None = None,
         elevation: Any = None,

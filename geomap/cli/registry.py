@@ -13,7 +13,7 @@ from geomap.errors import GeomapError, RegistryValidationError
 from geomap.settings import Settings
 
 if TYPE_CHECKING:
-    from geomap.registry.store import SQLiteStore
+    from geomap.registry.store import RegistryStore
 
 registry_app = typer.Typer(
     help="Import and export the support-space registry.", no_args_is_help=True
@@ -24,11 +24,14 @@ token_app = typer.Typer(help="Manage API tokens (admin, on the server).", no_arg
 VIEWS = {"public": "anonymous", "partners": "partner", "all": "admin"}
 
 
-def open_store(settings: Settings) -> SQLiteStore:
-    """The registry store named by the settings."""
-    from geomap.registry.store import SQLiteStore
+def open_store(settings: Settings) -> RegistryStore:
+    """The registry store named by the settings (``GEOMAP_REGISTRY_URL`` or ``_DB``)."""
+    from geomap.registry.store import open_registry
 
-    return SQLiteStore(settings.registry_db)
+    try:
+        return open_registry(settings)
+    except GeomapError as exc:
+        raise fail(exc) from exc
 
 
 @registry_app.command("import")
@@ -72,7 +75,7 @@ def registry_import(
     counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
     prefix = "dry run, nothing written: would be " if dry_run else ""
     out.print(f"{prefix}{counts} ({len(places)} features in {path})")
-    out.print(f"  registry: {settings.registry_db}")
+    out.print(f"  registry: {settings.registry_url and 'PostGIS' or settings.registry_db}")
 
 
 @registry_app.command("export")

@@ -49,7 +49,7 @@ def _safe_inputs(
             for p in validate_collection(collection, country_tolerance_km=tolerance)
             if p.properties.get("visibility") == "public"
         ]
-    elif settings.registry_db.exists():
+    elif settings.registry_url or settings.registry_db.exists():
         store = open_store(settings)
         sites = [site_from_record(r) for r in iter_records(store, PLACES, ANONYMOUS)]
         zone_fc = feature_collection(store, "risk_zones", ANONYMOUS)

@@ -8,7 +8,7 @@ import pytest
 
 from geomap.errors import NotFoundError, PermissionDeniedError
 from geomap.registry.access import ANONYMOUS, Caller
-from geomap.registry.store import Query, SQLiteStore
+from geomap.registry.store import Query, RegistryStore
 from geomap.registry.validate import Place
 from tests.registry.placegen import ADMIN, CITIES, OFFICER_BR, OFFICER_CO, PARTNER, place
 
@@ -43,7 +43,7 @@ CALLERS = {
 
 
 @pytest.fixture
-def seeded(store: SQLiteStore) -> dict[str, Any]:
+def seeded(store: RegistryStore) -> dict[str, Any]:
     """The six records above, plus a retired public one; returns their ETags."""
     etags = {}
     for fid, (city, visibility) in RECORDS.items():
@@ -63,7 +63,7 @@ def _extent(ids: set[str]) -> tuple[float, float, float, float]:
 
 @pytest.mark.parametrize("who", list(CALLERS))
 def test_get_query_count_extent_history_agree_on_visibility(
-    store: SQLiteStore, seeded: dict[str, Any], who: str
+    store: RegistryStore, seeded: dict[str, Any], who: str
 ) -> None:
     caller, visible = CALLERS[who], VISIBLE[who]
     for fid in RECORDS:
@@ -100,7 +100,7 @@ def test_get_query_count_extent_history_agree_on_visibility(
         assert store.query(C, Query(bbox=(lon, lat, lon, lat)), caller) == ([], 0)
 
 
-def test_hidden_records_are_absent_from_extents(store: SQLiteStore, seeded: dict[str, Any]) -> None:
+def test_hidden_records_are_absent_from_extents(store: RegistryStore, seeded: dict[str, Any]) -> None:
     # Boa Vista (restricted BR) and Caracas (restricted VE) are the northernmost points
     north_public = max(CITIES[RECORDS[i][0]][1] for i in VISIBLE["anonymous"])
     assert store.extent(C, ANONYMOUS)[3] == north_public
@@ -108,7 +108,7 @@ def test_hidden_records_are_absent_from_extents(store: SQLiteStore, seeded: dict
 
 
 def test_officer_writes_only_records_of_their_countries(
-    store: SQLiteStore, seeded: dict[str, Any]
+    store: RegistryStore, seeded: dict[str, Any]
 ) -> None:
     etags = seeded
     # create
@@ -139,7 +139,7 @@ def test_officer_writes_only_records_of_their_countries(
     assert store.get(C, "pub-co", ANONYMOUS).version == 1
 
 
-def test_officer_cannot_restore_a_version_of_another_country(store: SQLiteStore) -> None:
+def test_officer_cannot_restore_a_version_of_another_country(store: RegistryStore) -> None:
     r = store.create(C, place("moved", "porto_alegre"), ADMIN)
     r = store.replace(C, place("moved", "bogota"), r.etag, ADMIN, "was filed in the wrong country")
     with pytest.raises(PermissionDeniedError, match="country BR"):
@@ -149,7 +149,7 @@ def test_officer_cannot_restore_a_version_of_another_country(store: SQLiteStore)
 
 @pytest.mark.parametrize("caller", [ANONYMOUS, PARTNER], ids=["anonymous", "partner"])
 def test_anonymous_and_partners_write_nothing(
-    store: SQLiteStore, seeded: dict[str, Any], caller: Caller
+    store: RegistryStore, seeded: dict[str, Any], caller: Caller
 ) -> None:
     with pytest.raises(PermissionDeniedError):
         store.create(C, place("x-1"), caller)
@@ -167,7 +167,7 @@ def test_anonymous_and_partners_write_nothing(
 
 
 def test_retired_history_is_hidden_from_anonymous_only(
-    store: SQLiteStore, seeded: dict[str, Any]
+    store: RegistryStore, seeded: dict[str, Any]
 ) -> None:
     with pytest.raises(NotFoundError):
         store.history(C, "pub-gone", ANONYMOUS)
@@ -176,7 +176,7 @@ def test_retired_history_is_hidden_from_anonymous_only(
 
 
 def test_record_that_becomes_restricted_disappears(
-    store: SQLiteStore, seeded: dict[str, Any]
+    store: RegistryStore, seeded: dict[str, Any]
 ) -> None:
     store.replace(C, place("pub-co", visibility="restricted"), seeded["pub-co"], ADMIN)
     for fn in (store.get, store.history):
@@ -186,7 +186,7 @@ def test_record_that_becomes_restricted_disappears(
     assert store.get(C, "pub-co", OFFICER_CO).version == 2
 
 
-def test_history_does_not_reveal_versions_the_caller_may_not_see(store: SQLiteStore) -> None:
+def test_history_does_not_reveal_versions_the_caller_may_not_see(store: RegistryStore) -> None:
     secret = Place("shelter", place("shelter", visibility="restricted").properties, -74.1, 4.7)
     r = store.create(C, secret, ADMIN, "protected location")
     store.replace(C, place("shelter", "bogota", visibility="public"), r.etag, ADMIN, "moved")
