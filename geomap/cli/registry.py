@@ -75,7 +75,7 @@ def registry_import(
     counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
     prefix = "dry run, nothing written: would be " if dry_run else ""
     out.print(f"{prefix}{counts} ({len(places)} features in {path})")
-    out.print(f"  registry: {settings.registry_url and 'PostGIS' or settings.registry_db}")
+    out.print(f"  registry: {(settings.registry_url and 'PostGIS') or settings.registry_db}")
 
 
 @registry_app.command("export")

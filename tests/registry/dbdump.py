@@ -53,7 +53,5 @@ def raw_bytes(store: RegistryStore) -> bytes:
     """What the database holds, as bytes: the SQLite files, or every PostGIS table's rows."""
     if isinstance(store, SQLiteStore):
         path = store.path
-        return b"".join(
-            p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()
-        )
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
     return repr(table_rows(store)).encode()

@@ -17,6 +17,7 @@ why); retiring a record hides it and keeps its history; any version can be resto
 
 from geomap.registry.store.factory import open_registry, open_store
 from geomap.registry.store.interface import RegistryStore
+from geomap.registry.store.postgis import PostGISStore  # psycopg is imported when used
 from geomap.registry.store.records import (
     FEEDBACK_KINDS,
     BBox,
@@ -29,10 +30,8 @@ from geomap.registry.store.records import (
     StoredItem,
     Version,
 )
-from geomap.registry.store.postgis import PostGISStore  # psycopg is imported when used
 from geomap.registry.store.schema import SCHEMA_VERSION
 from geomap.registry.store.sqlite import SQLiteStore
-
 
 __all__ = [
     "FEEDBACK_KINDS",

@@ -1,5 +1,7 @@
-"""The registry logic both SQL stores share: reading with visibility in SQL, and writing
-versions, ETags and the collection counters inside one transaction per change.
+"""The registry logic both SQL stores share.
+
+Reading with visibility in SQL, and writing versions, ETags and the collection counters
+inside one transaction per change.
 
 :class:`SQLCore` speaks a small SQL dialect both SQLite and PostgreSQL understand (``?``
 placeholders, ``ON CONFLICT`` upserts, ``RETURNING``); each store supplies its connections,
@@ -13,29 +15,23 @@ import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from geomap.errors import (
-    ConflictError,
     NotFoundError,
-    PermissionDeniedError,
     RegistryValidationError,
 )
 from geomap.registry.access import Caller
 from geomap.registry.store.records import (
     BBox,
-    Item,
     Query,
     Record,
     Version,
-    bounds,
     canonical,
     changed_fields,
-    check_if_match,
     make_etag,
-    now,
 )
 
 Row = Mapping[str, Any]
@@ -62,6 +58,14 @@ class Cursor(Protocol):
 
     def run(self, sql: str, args: Sequence[Any] = ()) -> int:
         """Run a statement; the number of rows it changed."""
+        ...
+
+    def send(self, sql: str, args: Sequence[Any] = ()) -> None:
+        """Run a statement without waiting for its outcome.
+
+        Pipelined where the store can; errors surface by the end of the transaction at the
+        latest.
+        """
         ...
 
 
@@ -132,14 +136,21 @@ class SQLCore(ABC):
     def _spatial(self, geometry: str) -> tuple[str, str, list[Any]]:
         """Extra ``records`` columns for the spatial index: names, placeholders, values."""
 
-    def _indexed(self, cur: Cursor, rid: int, box: BBox, *, new: bool) -> None:
+    def _indexed(self, cur: Cursor, rid: int, box: BBox, *, new: bool) -> None:  # noqa: B027
         """Update an index kept outside ``records`` (SQLite's R*Tree); nothing by default."""
 
     @abstractmethod
     def _bbox_source(self, bbox: BBox) -> tuple[str, str, list[Any]]:
         """FROM clause, extra condition and arguments finding bbox candidates by index."""
 
-    def _committing(self, cur: Cursor, collection: str, version: int) -> None:
+    #: Whether new rows need their ``rid`` back (for an index kept outside ``records``).
+    _needs_rid = True
+
+    def _bulk(self, cur: Cursor) -> AbstractContextManager[Any]:
+        """A context in which :meth:`Cursor.send` statements are batched (imports)."""
+        return nullcontext()
+
+    def _committing(self, cur: Cursor, collection: str, version: int) -> None:  # noqa: B027
         """Called in the transaction after a collection's counter moved (for notifications)."""
 
     @abstractmethod
@@ -157,9 +168,7 @@ class SQLCore(ABC):
             "SET version = collection_versions.version + excluded.version",
             (collection, n),
         )
-        row = cur.one(
-            "SELECT version FROM collection_versions WHERE collection = ?", (collection,)
-        )
+        row = cur.one("SELECT version FROM collection_versions WHERE collection = ?", (collection,))
         self._committing(cur, collection, int(row["version"]) if row else n)
 
     # ------------------------------------------------------------------ reading
@@ -220,8 +229,7 @@ class SQLCore(ABC):
             total = cur.one(f"SELECT COUNT(*) AS n FROM {source} WHERE {where}", args)
             rows = (
                 cur.all(
-                    f"SELECT {COLUMNS} FROM {source} WHERE {where} ORDER BY r.id "
-                    "LIMIT ? OFFSET ?",
+                    f"SELECT {COLUMNS} FROM {source} WHERE {where} ORDER BY r.id LIMIT ? OFFSET ?",
                     [*args, query.limit, query.offset],
                 )
                 if query.limit > 0
@@ -313,256 +321,6 @@ class SQLCore(ABC):
                 )
             )
         return out
-
-    # ------------------------------------------------------------------ writing
-    def _put(
-        self,
-        tx: Tx,
-        collection: str,
-        fid: str,
-        properties: dict[str, Any],
-        geometry: dict[str, Any],
-        *,
-        op: str,
-        retired: bool,
-        previous: Row | None,
-        who: str,
-        why: str,
-        proposed_by: str | None = None,
-    ) -> Record:
-        check_reserved_id(fid, properties)
-        version = 1 if previous is None else int(previous["version"]) + 1
-        etag = make_etag(collection, fid, version, canonical(properties, geometry))
-        at = now()
-        before = (
-            None
-            if previous is None
-            else (
-                json.loads(previous["properties"]),
-                json.loads(previous["geometry"]),
-                bool(previous["retired"]),
-            )
-        )
-        changed = changed_fields(before, properties, geometry, retired)
-        box = bounds(geometry)
-        visibility = properties.get("visibility", "public")
-        props_json, geometry_json = json.dumps(properties, ensure_ascii=False), json.dumps(geometry)
-        values = {
-            "version": version,
-            "etag": etag,
-            "retired": int(retired),
-            "visibility": visibility,
-            "country": properties.get("country"),
-            "kind": properties.get("kind"),
-            "status": properties.get("status"),
-            "services": " " + " ".join(properties.get("services", [])) + " ",
-            "properties": props_json,
-            "geometry": geometry_json,
-            "minx": box[0],
-            "miny": box[1],
-            "maxx": box[2],
-            "maxy": box[3],
-            "updated_at": at,
-            "updated_by": who,
-        }
-        extra_cols, extra_marks, extra_args = self._spatial(geometry_json)
-        cur = tx.cur
-        if previous is None:
-            names = ", ".join([*values, "collection", "id"]) + extra_cols
-            marks = ", ".join("?" * (len(values) + 2)) + extra_marks
-            inserted = cur.one(
-                f"INSERT INTO records ({names}) VALUES ({marks}) RETURNING rid",
-                [*values.values(), collection, fid, *extra_args],
-            )
-            assert inserted is not None
-            rid = int(inserted["rid"])
-        else:
-            rid = int(previous["rid"])
-            sets = ", ".join(f"{k} = ?" for k in values)
-            if extra_cols:
-                sets += f", {extra_cols.strip(', ')} = {extra_marks.strip(', ')}"
-            cur.run(
-                f"UPDATE records SET {sets} WHERE rid = ?", [*values.values(), *extra_args, rid]
-            )
-        self._indexed(cur, rid, box, new=previous is None)
-        cur.run(
-            "INSERT INTO versions (collection, id, version, op, retired, visibility, country, "
-            "properties, geometry, changed, who, at, why, proposed_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                collection,
-                fid,
-                version,
-                op,
-                int(retired),
-                visibility,
-                properties.get("country"),
-                props_json,
-                geometry_json,
-                json.dumps(changed),
-                who,
-                at,
-                why,
-                proposed_by,
-            ),
-        )
-        tx.changes[collection] += 1
-        return Record(collection, fid, version, etag, properties, geometry, retired, at, who)
-
-    @staticmethod
-    def _writable(row: Row | None, collection: str, fid: str, caller: Caller) -> Row:
-        """The row a caller changes: visible (else not found) and of a writable country."""
-        if row is None or not caller.can_see(row["visibility"], row["country"]):
-            raise not_found(collection, fid)
-        if not caller.can_write(row["country"]):
-            raise PermissionDeniedError(
-                f"{caller.role} {caller.name!r} may not change records of country {row['country']}"
-            )
-        return row
-
-    @staticmethod
-    def _check_write(caller: Caller, properties: dict[str, Any]) -> None:
-        if not caller.can_write(properties.get("country")):
-            raise PermissionDeniedError(
-                f"{caller.role} {caller.name!r} may not write records of country "
-                f"{properties.get('country')}"
-            )
-
-    def create(self, collection: str, place: Item, caller: Caller, why: str = "") -> Record:
-        """Add a new record.
-
-        Raises
-        ------
-        PermissionDeniedError
-            If the caller may not write records of the place's country.
-        ConflictError
-            If the id is already used in the collection (even by a retired record).
-        RegistryValidationError
-            For a restricted record under another country's id prefix.
-        """
-        self._check_write(caller, place.properties)
-        check_reserved_id(place.id, place.properties)
-        with self._write(collection) as tx:
-            if self._row(tx.cur, collection, place.id) is not None:
-                raise ConflictError(f"the id {place.id!r} is already used; choose another")
-            return self._put(
-                tx,
-                collection,
-                place.id,
-                place.properties,
-                place.geometry(),
-                op="create",
-                retired=False,
-                previous=None,
-                who=caller.name,
-                why=why,
-            )
-
-    def replace(
-        self, collection: str, place: Item, if_match: str, caller: Caller, why: str = ""
-    ) -> Record:
-        """Replace a record's content if its ETag still equals ``if_match`` (strong).
-
-        An identical content adds no version and returns the record as it is.
-
-        Raises
-        ------
-        NotFoundError, PermissionDeniedError, PreconditionFailedError
-        """
-        self._check_write(caller, place.properties)
-        with self._write(collection) as tx:
-            row = self._writable(self._row(tx.cur, collection, place.id), collection, place.id, caller)
-            check_if_match(if_match, row["etag"], place.id)
-            if row["retired"]:
-                raise not_found(collection, place.id)
-            geometry = place.geometry()
-            if canonical(place.properties, geometry) == canonical(
-                json.loads(row["properties"]), json.loads(row["geometry"])
-            ):
-                return record_of(row)
-            return self._put(
-                tx,
-                collection,
-                place.id,
-                place.properties,
-                geometry,
-                op="replace",
-                retired=False,
-                previous=row,
-                who=caller.name,
-                why=why,
-            )
-
-    def retire(
-        self, collection: str, fid: str, if_match: str, caller: Caller, why: str = ""
-    ) -> Record:
-        """Retire a record: it disappears from every list; its history stays.
-
-        Raises
-        ------
-        NotFoundError, PermissionDeniedError, PreconditionFailedError
-        """
-        with self._write(collection) as tx:
-            row = self._writable(self._row(tx.cur, collection, fid), collection, fid, caller)
-            check_if_match(if_match, row["etag"], fid)
-            if row["retired"]:
-                raise not_found(collection, fid)
-            return self._put(
-                tx,
-                collection,
-                fid,
-                json.loads(row["properties"]),
-                json.loads(row["geometry"]),
-                op="retire",
-                retired=True,
-                previous=row,
-                who=caller.name,
-                why=why,
-            )
-
-    def restore(
-        self,
-        collection: str,
-        fid: str,
-        version: int,
-        *,
-        if_match: str,
-        caller: Caller,
-        why: str = "",
-    ) -> Record:
-        """Make version ``version`` current again (as a new version, not retired).
-
-        Raises
-        ------
-        NotFoundError
-            If the record or that version does not exist for this caller.
-        PermissionDeniedError, PreconditionFailedError
-        """
-        seen, params = caller.visibility_sql("v")
-        with self._write(collection) as tx:
-            row = self._writable(self._row(tx.cur, collection, fid), collection, fid, caller)
-            check_if_match(if_match, row["etag"], fid)
-            old = tx.cur.one(
-                "SELECT v.properties, v.geometry FROM versions v WHERE v.collection = ? "
-                f"AND v.id = ? AND v.version = ? AND {seen}",
-                (collection, fid, version, *params),
-            )
-            if old is None:
-                raise NotFoundError(f"item {fid!r} has no version {version}")
-            properties = json.loads(old["properties"])
-            self._check_write(caller, properties)
-            return self._put(
-                tx,
-                collection,
-                fid,
-                properties,
-                json.loads(old["geometry"]),
-                op=f"restore:{version}",
-                retired=False,
-                previous=row,
-                who=caller.name,
-                why=why,
-            )
 
 
 class _Writing(AbstractContextManager[Tx]):

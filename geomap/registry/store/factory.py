@@ -20,8 +20,8 @@ def open_store(target: str | os.PathLike[str], *, max_connections: int = 10) -> 
     Parameters
     ----------
     target : str or os.PathLike
-        ``postgresql://…`` (or ``postgres://…``) for PostGIS; ``sqlite:///path/to/file`` or
-        a plain file path for SQLite.
+        ``postgresql://…`` (or ``postgres://…``) for PostGIS; ``sqlite:///relative/path``,
+        ``sqlite:////absolute/path`` or a plain file path for SQLite.
     max_connections : int
         PostGIS connection pool size (ignored for SQLite).
 
@@ -39,8 +39,8 @@ def open_store(target: str | os.PathLike[str], *, max_connections: int = 10) -> 
         from geomap.registry.store.postgis import PostGISStore
 
         return PostGISStore(text, max_connections=max_connections)
-    if text.startswith("sqlite:///"):
-        text = text.removeprefix("sqlite://")
+    if text.startswith("sqlite:///"):  # as SQLAlchemy: sqlite:///relative, sqlite:////absolute
+        text = text.removeprefix("sqlite:///")
     elif "://" in text:
         scheme = text.split("://", 1)[0]
         raise GeomapError(

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from geomap.errors import NotFoundError, PermissionDeniedError, RegistryValidationError
 from geomap.registry.access import ANONYMOUS, Caller
-from geomap.registry.store.core import SQLCore
 from geomap.registry.store.records import FEEDBACK_KINDS, MAX_NOTE_CHARS, Feedback
+from geomap.registry.store.writes import SQLWrites
 
 PLACES = "places"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -46,7 +46,7 @@ def clean_note(note: str | None) -> str | None:
     return text or None
 
 
-class FeedbackMixin(SQLCore):
+class FeedbackMixin(SQLWrites):
     """Feedback for the SQL stores."""
 
     def add_feedback(self, place_id: str, kind: str, note: str | None = None) -> None:
@@ -96,8 +96,9 @@ class FeedbackMixin(SQLCore):
         if country is not None:
             code = country.strip().upper()
             if caller.role == "officer" and code not in caller.countries:
+                mine = ", ".join(sorted(caller.countries))
                 raise PermissionDeniedError(
-                    f"officer {caller.name!r} reads feedback of {', '.join(sorted(caller.countries))} only"
+                    f"officer {caller.name!r} reads feedback of {mine} only"
                 )
             clauses.append("f.country = ?")
             args.append(code)

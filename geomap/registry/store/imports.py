@@ -22,8 +22,9 @@ from typing import Any
 
 from geomap.errors import PermissionDeniedError, RegistryValidationError
 from geomap.registry.access import Caller
-from geomap.registry.store.core import COLUMNS, Row, SQLCore, Tx, check_reserved_id, chunks
+from geomap.registry.store.core import COLUMNS, Row, Tx, check_reserved_id, chunks
 from geomap.registry.store.records import ImportReport, Item, canonical
+from geomap.registry.store.writes import SQLWrites
 
 Problem = dict[str, Any]
 
@@ -65,7 +66,7 @@ def new_id_problem(caller: Caller, fid: str, country: str | None) -> str | None:
     )
 
 
-class ImportsMixin(SQLCore):
+class ImportsMixin(SQLWrites):
     """:meth:`import_places` for the SQL stores."""
 
     def _existing(
@@ -190,30 +191,51 @@ class ImportsMixin(SQLCore):
             report.retired = [r["id"] for r in retiring]
             if dry_run:
                 return report
-            for place, row in writes:
-                self._put(
+            with self._bulk(tx.cur):
+                self._write_all(
                     tx,
-                    collection,
-                    place.id,
-                    place.properties,
-                    place.geometry(),
-                    op="import" if row is None else "import-update",
-                    retired=False,
-                    previous=row,
-                    who=caller.name,
-                    why=why,
-                )
-            for row in retiring:
-                self._put(
-                    tx,
-                    collection,
-                    row["id"],
-                    json.loads(row["properties"]),
-                    json.loads(row["geometry"]),
-                    op="import-retire",
-                    retired=True,
-                    previous=row,
-                    who=caller.name,
+                    collection=collection,
+                    writes=writes,
+                    retiring=retiring,
+                    caller=caller,
                     why=why,
                 )
         return report
+
+    def _write_all(
+        self,
+        tx: Tx,
+        *,
+        collection: str,
+        writes: list[tuple[Item, Row | None]],
+        retiring: list[Row],
+        caller: Caller,
+        why: str,
+    ) -> None:
+        """Every write of an import (batched where the store can)."""
+        for place, row in writes:
+            self._put(
+                tx,
+                collection,
+                place.id,
+                place.properties,
+                place.geometry(),
+                op="import" if row is None else "import-update",
+                retired=False,
+                previous=row,
+                who=caller.name,
+                why=why,
+            )
+        for row in retiring:
+            self._put(
+                tx,
+                collection,
+                row["id"],
+                json.loads(row["properties"]),
+                json.loads(row["geometry"]),
+                op="import-retire",
+                retired=True,
+                previous=row,
+                who=caller.name,
+                why=why,
+            )

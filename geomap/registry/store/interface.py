@@ -69,7 +69,14 @@ class RegistryStore(Protocol):
         ...
 
     def restore(
-        self, collection: str, fid: str, version: int, *, if_match: str, caller: Caller, why: str = ""
+        self,
+        collection: str,
+        fid: str,
+        version: int,
+        *,
+        if_match: str,
+        caller: Caller,
+        why: str = "",
     ) -> Record:
         """Make an old version current again, as a new version."""
         ...

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, cast
 
 from geomap.errors import RegistrySchemaError, ServiceUnavailableError
 from geomap.registry.store.core import Cursor, Row
@@ -140,6 +140,9 @@ class _PGCursor:
     def run(self, sql: str, args: Sequence[Any] = ()) -> int:
         return int(self.conn.execute(sql.replace("?", "%s"), tuple(args)).rowcount)
 
+    def send(self, sql: str, args: Sequence[Any] = ()) -> None:
+        self.conn.execute(sql.replace("?", "%s"), tuple(args))
+
 
 class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
     """The registry in a PostgreSQL database with PostGIS.
@@ -230,8 +233,9 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
                 try:
                     cur.run("CREATE EXTENSION IF NOT EXISTS postgis")
                 except psycopg.Error as exc:
+                    why = exc.diag.message_primary
                     raise ServiceUnavailableError(
-                        f"PostGIS is not available in {redact(self.url)}: {exc.diag.message_primary}"
+                        f"PostGIS is not available in {redact(self.url)}: {why}"
                     ) from None
                 for statement in _SCHEMA_V2.split(";\n"):
                     if statement.strip():
@@ -278,6 +282,12 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
             cur.one("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (f"geomap:{lock}",))
             yield cur
 
+    _needs_rid = False  # the GiST index lives in records itself
+
+    def _bulk(self, cur: Cursor) -> AbstractContextManager[Any]:
+        assert isinstance(cur, _PGCursor)
+        return cast(AbstractContextManager[Any], cur.conn.pipeline())
+
     def _committing(self, cur: Cursor, collection: str, version: int) -> None:
         cur.one("SELECT pg_notify(?, ?)", (CHANNEL, f"{collection} {version}"))
 
@@ -316,7 +326,9 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
                 "v.collection = r.collection AND v.id = r.id AND v.version = r.version "
                 "WHERE v.id IS NULL"
             )
-        assert total and indexed and orphans
+        assert total
+        assert indexed
+        assert orphans
         if total["n"] != indexed["n"]:
             return f"{total['n']} records but {indexed['n']} found through the spatial index"
         if orphans["n"]:

@@ -22,8 +22,9 @@ from geomap.errors import (
     RegistryValidationError,
 )
 from geomap.registry.access import Caller
-from geomap.registry.store.core import Row, SQLCore, check_reserved_id, not_found
+from geomap.registry.store.core import Row, check_reserved_id, not_found
 from geomap.registry.store.records import PROPOSAL_STATUSES, Item, Proposal, now
+from geomap.registry.store.writes import SQLWrites
 
 _COLUMNS = (
     "p.id, p.collection, p.feature_id, p.status, p.base_version, p.properties, p.geometry, "
@@ -69,7 +70,7 @@ def _no_proposal(pid: str) -> NotFoundError:
     return NotFoundError(f"no proposal {pid!r}")
 
 
-class ProposalsMixin(SQLCore):
+class ProposalsMixin(SQLWrites):
     """Proposals for the SQL stores."""
 
     def propose(
@@ -217,8 +218,7 @@ class ProposalsMixin(SQLCore):
         for country in {proposal.country, row["record_country"]} - {None}:
             if not caller.can_write(country):
                 raise PermissionDeniedError(
-                    f"{caller.role} {caller.name!r} may not decide proposals for country "
-                    f"{country}"
+                    f"{caller.role} {caller.name!r} may not decide proposals for country {country}"
                 )
         if proposal.status != "pending":
             raise ConflictError(f"proposal {proposal_id!r} was already {proposal.status}")

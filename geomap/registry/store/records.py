@@ -1,5 +1,7 @@
-"""What the registry stores and answers, shared by every store: records, versions, queries,
-import reports, proposals, feedback, and the pure helpers behind ETags and change lists.
+"""What the registry stores and answers, shared by every store.
+
+Records, versions, queries, import reports, proposals, feedback, and the pure helpers behind
+ETags and change lists.
 
 Nothing here touches a database.
 """

@@ -144,6 +144,9 @@ class _SQLiteCursor:
     def run(self, sql: str, args: Sequence[Any] = ()) -> int:
         return int(self.db.execute(sql, tuple(args)).rowcount)
 
+    def send(self, sql: str, args: Sequence[Any] = ()) -> None:
+        self.db.execute(sql, tuple(args))
+
 
 class SQLiteStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
     """The registry in one SQLite file.
@@ -241,11 +244,11 @@ class SQLiteStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
     def _indexed(self, cur: Cursor, rid: int, box: BBox, *, new: bool) -> None:
         west, south, east, north = box
         if new:
-            cur.run(
+            cur.send(
                 "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)", (rid, west, east, south, north)
             )
         else:
-            cur.run(
+            cur.send(
                 "UPDATE records_rtree SET minx = ?, maxx = ?, miny = ?, maxy = ? WHERE rid = ?",
                 (west, east, south, north, rid),
             )

@@ -1,5 +1,8 @@
-"""API tokens in the store: created once (only their SHA-256 is kept), listed, revoked, and
-turned back into callers by :meth:`TokensMixin.authenticate` on every request."""
+"""API tokens in the store.
+
+Created once (only their SHA-256 is kept), listed, revoked, and turned back into callers by
+:meth:`TokensMixin.authenticate` on every request.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,13 @@ from typing import Any
 
 from geomap.errors import AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError
 from geomap.registry.access import ROLES, Caller, hash_token, new_token
-from geomap.registry.store.core import SQLCore
 from geomap.registry.store.records import now
+from geomap.registry.store.writes import SQLWrites
 
 _LOCK = "tokens"
 
 
-class TokensMixin(SQLCore):
+class TokensMixin(SQLWrites):
     """Token management for the SQL stores."""
 
     def create_token(self, name: str, role: str, countries: Iterable[str] = ()) -> str:
@@ -77,8 +80,9 @@ class TokensMixin(SQLCore):
         ]
 
     def authenticate(self, token: str) -> Caller:
-        """The caller a token stands for, read from the database on every call (no cache, so
-        a revocation holds at once in every process).
+        """The caller a token stands for, read from the database on every call.
+
+        There is no cache, so a revocation holds at once in every process.
 
         Raises
         ------
