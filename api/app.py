@@ -20,7 +20,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from api import errors, page
 from api.collections import COLLECTIONS, CollectionSpec
 from api.middleware import BodySizeLimit, ResponseHeaders
-from api.routes import items, ogc, transfer
+from api.routes import feedback, items, ogc, proposals, transfer
 from api.routes import transit as transit_routes
 from geomap.registry.store import RegistryStore, open_registry
 from geomap.settings import Settings
@@ -115,6 +115,8 @@ def create_app(
     app.include_router(ogc.router)
     app.include_router(items.router)
     app.include_router(transfer.router)
+    app.include_router(proposals.router)
+    app.include_router(feedback.router)
     app.include_router(transit_routes.router)
     page.install(app)  # the public map page's routes and static files
     errors.install_handlers(app)

@@ -29,6 +29,7 @@ from geomap.registry.store.records import (
     Record,
     StoredItem,
     Version,
+    check_if_match,
 )
 from geomap.registry.store.schema import SCHEMA_VERSION
 from geomap.registry.store.sqlite import SQLiteStore
@@ -48,6 +49,7 @@ __all__ = [
     "SQLiteStore",
     "StoredItem",
     "Version",
+    "check_if_match",
     "open_registry",
     "open_store",
 ]
