@@ -179,7 +179,7 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
                 url,
                 min_size=1,
                 max_size=max_connections,
-                kwargs={"row_factory": dict_row},
+                kwargs={"row_factory": dict_row, "autocommit": True},
                 timeout=timeout_s,
                 open=False,
                 name="geomap-registry",
