@@ -66,6 +66,10 @@ class PermissionDeniedError(GeomapError, PermissionError):
     """The caller is known but its role or countries do not allow this action."""
 
 
+class ImportPermissionError(PermissionDeniedError, RegistryValidationError):
+    """An import touches records the caller may not write (403); ``problems`` names each."""
+
+
 class RegistrySchemaError(GeomapError, RuntimeError):
     """The registry database has a schema version this geomap does not know (newer)."""
 
@@ -75,6 +79,7 @@ __all__ = [
     "ConflictError",
     "EmptyNetworkError",
     "GeomapError",
+    "ImportPermissionError",
     "InvalidCoordinateError",
     "InvalidLimitError",
     "NetworkFormatError",

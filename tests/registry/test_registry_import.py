@@ -253,6 +253,10 @@ def test_officer_importing_another_countrys_places_is_refused_as_a_whole(
             "officer 'officer-co' may not write records of country BR: feature 1 ('br-x2'), "
             "feature 3 ('br-d'); nothing was imported"
         )
+        assert [(p["index"], p["id"], p["field"]) for p in info.value.problems] == [
+            (1, "br-x2", "properties.country"),
+            (3, "br-d", "properties.country"),
+        ]
     assert snapshot(store) == before
 
 
@@ -262,8 +266,9 @@ def test_officer_changing_a_visible_record_of_another_country_is_403(
     """The file says CO, the record it would change is BR: the same 403 as a PUT gets."""
     fc = collection(feature("co-y1", "bogota"), feature("br-d", "bogota"))
     before = snapshot(store)
-    with pytest.raises(PermissionDeniedError, match=r"country BR: feature 1 \('br-d'\)"):
+    with pytest.raises(PermissionDeniedError, match=r"country BR: feature 1 \('br-d'\)") as info:
         import_file(store, fc, OFFICER_CO)
+    assert [(p["index"], p["id"], p["field"]) for p in info.value.problems] == [(1, "br-d", "id")]
     assert snapshot(store) == before
     with pytest.raises(PermissionDeniedError):
         store.replace(C, place("br-d", "bogota"), store.get(C, "br-d", ADMIN).etag, OFFICER_CO)

@@ -5,7 +5,7 @@ The rules, checked before anything is written:
 * only roles that write may import (403 otherwise);
 * every id appears once (422 listing the repeats);
 * every feature is of a country the caller writes, and every existing record it would change
-  too (403, naming the features);
+  too (403, :class:`~geomap.errors.ImportPermissionError` listing every such feature);
 * a record that is **retired** is never brought back by an import: the feature is refused
   (422) and the record must be restored explicitly first;
 * an officer's import creates new records only under ids starting with the feature's country
@@ -20,7 +20,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from geomap.errors import PermissionDeniedError, RegistryValidationError
+from geomap.errors import ImportPermissionError, PermissionDeniedError, RegistryValidationError
 from geomap.registry.access import Caller
 from geomap.registry.store.core import COLUMNS, Row, Tx, check_reserved_id, chunks
 from geomap.registry.store.records import ImportReport, Item, canonical
@@ -43,13 +43,24 @@ def _repeated(places: Sequence[Item]) -> list[Problem]:
     return out
 
 
-def _denied(caller: Caller, what: list[tuple[int, str, str | None]]) -> PermissionDeniedError:
-    countries = sorted({str(c) for _, _, c in what})
-    listed = ", ".join(f"feature {i} ({fid!r})" for i, fid, _ in what[:20])
+def _denied(caller: Caller, what: list[tuple[int, str, str | None, str]]) -> ImportPermissionError:
+    """403 naming every feature: (index, id, country, field) of each."""
+    countries = sorted({str(c) for _, _, c, _ in what})
+    listed = ", ".join(f"feature {i} ({fid!r})" for i, fid, _, _ in what[:20])
     more = f" and {len(what) - 20} more" if len(what) > 20 else ""
-    return PermissionDeniedError(
+    problems = [
+        _problem(
+            i,
+            fid,
+            field,
+            f"{caller.role} {caller.name!r} may not write records of country {country}",
+        )
+        for i, fid, country, field in what
+    ]
+    return ImportPermissionError(
+        problems,
         f"{caller.role} {caller.name!r} may not write records of country "
-        f"{', '.join(countries)}: {listed}{more}; nothing was imported"
+        f"{', '.join(countries)}: {listed}{more}; nothing was imported",
     )
 
 
@@ -123,7 +134,7 @@ class ImportsMixin(SQLWrites):
         if repeated:
             raise RegistryValidationError(repeated, f"{len(repeated)} repeated id(s)")
         denied = [
-            (i, p.id, p.properties.get("country"))
+            (i, p.id, p.properties.get("country"), "properties.country")
             for i, p in enumerate(places)
             if not caller.can_write(p.properties.get("country"))
         ]
@@ -155,7 +166,7 @@ class ImportsMixin(SQLWrites):
                         writes.append((place, None))
                     continue
                 if not caller.can_write(row["country"]):
-                    denied.append((i, place.id, row["country"]))
+                    denied.append((i, place.id, row["country"], "id"))
                 elif row["retired"]:
                     problems.append(
                         _problem(
