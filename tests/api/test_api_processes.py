@@ -196,3 +196,45 @@ def test_a_token_revoked_meanwhile_is_refused_by_both_processes(two) -> None:
     for process in (a, b):
         with process.client(token) as partner:
             assert_problem(partner.get("/collections/places/items"), 401)
+
+
+def test_fifty_puts_with_one_etag_across_both_processes_have_one_winner(two) -> None:
+    """The ETag race on PostGIS: 25 writers through each process, exactly 1x200 and 49x412."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    a, b, token = two
+    fid = "sample-poa-01"
+    with a.client(token) as admin:
+        served = admin.get(f"/collections/places/items/{fid}")
+        etag, body = served.headers["etag"], served.json()
+    barrier = Barrier(50)
+
+    def put(i: int) -> tuple[int, httpx.Response]:
+        mine = json.loads(json.dumps(body))
+        mine["properties"]["capacity"] = i
+        with (a if i % 2 else b).client(token) as client:
+            barrier.wait()
+            return i, client.put(
+                f"/collections/places/items/{fid}",
+                json=mine,
+                headers={**GEOJSON, "If-Match": etag, "X-Change-Reason": f"writer {i}"},
+            )
+
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(put, range(50)))
+    assert sorted(r.status_code for _, r in results) == [200] + [412] * 49
+    [(winner, won)] = [(i, r) for i, r in results if r.status_code == 200]
+    for _, response in results:
+        if response.status_code == 412:
+            assert_problem(response, 412, "If-Match")
+    store = open_store(a.registry_url)
+    try:
+        record = store.get("places", fid, SYSTEM)
+        assert record.properties["capacity"] == winner
+        assert f'"{record.etag}"' == won.headers["etag"]
+        history = store.history("places", fid, SYSTEM)
+        assert [v.why for v in history][-1] == f"writer {winner}"
+        assert len(history) == record.version
+    finally:
+        store.close()
