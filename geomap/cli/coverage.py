@@ -31,7 +31,7 @@ def _place_organizations(places: Path | None, settings: Settings) -> dict[str, l
 
     if places is not None:
         return organizations_of(parse_json(places.read_bytes(), what=str(places))["features"])
-    if settings.registry_db.exists():
+    if settings.registry_url or settings.registry_db.exists():
         fc = feature_collection(open_store(settings), PLACES, ANONYMOUS)
         return organizations_of(fc["features"])
     return {}
