@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     population : Path, optional
         A population layer (CSV with lon/lat, GeoJSON or GeoPackage with a ``population``
         column) for the coverage endpoint.
+    verify_due_days : int
+        Days after its ``verified_at`` when a place is due for verification.
+    verify_stale_days : int
+        Days after its ``verified_at`` when a place is stale (marked in every answer and
+        ranked after fresher places).
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOMAP_")
@@ -54,3 +59,11 @@ class Settings(BaseSettings):
     network: Path | None = None
     elevation: Path | None = None
     population: Path | None = None
+    verify_due_days: int = Field(default=90, gt=0)
+    verify_stale_days: int = Field(default=180, gt=0)
+
+    @model_validator(mode="after")
+    def _verification_ages(self) -> Settings:
+        if self.verify_stale_days < self.verify_due_days:
+            raise ValueError("verify_stale_days must not be less than verify_due_days")
+        return self
