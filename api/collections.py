@@ -1,15 +1,18 @@
 """The collections the API serves: one table of id, title, description and validator.
 
-Adding a collection (risk-zone polygons come next) is adding a row to :data:`COLLECTIONS`;
-every route, link, count and extent is driven by this table.
+Adding a collection is adding a row to :data:`COLLECTIONS`; every route, link, count, extent,
+queryable and per-collection schema of the API definition is driven by this table.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from geomap.registry import queryables
+from geomap.registry.queryables import Queryable
 from geomap.registry.risk import validate_risk_zone
 from geomap.registry.store import Item
 from geomap.registry.validate import validate_place
@@ -45,6 +48,15 @@ class CollectionSpec:
         Turns a request body into a validated record, listing every problem.
     kinds, statuses, services : tuple of str
         The values the ``kind``, ``status`` and ``services`` filters accept.
+    queryables : mapping of str to Queryable
+        What CQL2 filters and ``sortby`` may name (``/collections/{id}/queryables``).
+    parameters : tuple of str
+        The queryables also taken as plain query parameters (``?level=avoid``).
+    schema : str
+        The name of its feature models in the API definition (``Place`` for ``PlaceFeature``,
+        ``PlaceFeatureIn``, ``PlaceCollection`` ...).
+    verified : bool
+        Whether its items carry ``verified_at`` and so a ``verification`` status.
     """
 
     id: str
@@ -54,6 +66,10 @@ class CollectionSpec:
     kinds: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
+    queryables: Mapping[str, Queryable] = dataclasses.field(default_factory=dict)
+    parameters: tuple[str, ...] = ()
+    schema: str = "Place"
+    verified: bool = False
 
 
 PLACES = CollectionSpec(
@@ -67,6 +83,10 @@ PLACES = CollectionSpec(
     kinds=tuple(KINDS),
     statuses=STATUSES,
     services=tuple(SERVICES),
+    queryables=queryables.PLACES,
+    parameters=("kind", "status", "country", "services"),
+    schema="Place",
+    verified=True,
 )
 
 RISK_ZONES = CollectionSpec(
@@ -78,6 +98,9 @@ RISK_ZONES = CollectionSpec(
         "and 'low' zones are soft penalties. Polygons in lon/lat."
     ),
     validator=validate_risk_zone,
+    queryables=queryables.RISK_ZONES,
+    parameters=("country", "risk_type", "level"),
+    schema="RiskZone",
 )
 
 #: Every collection the API serves, by id.

@@ -35,7 +35,7 @@ PATCH_TYPES = ("application/merge-patch+json", "application/json")
 #: Deepest nesting of arrays and objects a body may have (a feature needs 4).
 MAX_DEPTH = 32
 #: Members of a served feature that clients may send back but never set.
-READ_ONLY_PROPERTIES = ("version",)
+READ_ONLY_PROPERTIES = ("version", "verification")
 
 
 def _problem(field: str, message: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 
-from api.ogc import GEOJSON, OPENAPI_JSON
+from api.ogc import GEOJSON, OPENAPI_JSON, SCHEMA_JSON
 
 
 class GeoJSONResponse(JSONResponse):
@@ -17,3 +17,9 @@ class OpenAPIResponse(JSONResponse):
     """The API definition: ``application/vnd.oai.openapi+json;version=3.0``."""
 
     media_type = OPENAPI_JSON
+
+
+class SchemaResponse(JSONResponse):
+    """A JSON Schema document: ``application/schema+json``."""
+
+    media_type = SCHEMA_JSON

@@ -10,14 +10,29 @@ from starlette.concurrency import run_in_threadpool
 
 from api import editing, transfer
 from api.deps import AnyCaller, Collection, CurrentSettings, Reason, Store, Writer, check_query
+from api.models import ImportReport
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Import and export"])
+
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {"schema": {"$ref": "#/components/schemas/PlaceImport"}}
+            for media in editing.FEATURE_TYPES
+        },
+    }
+}
 
 
 @router.post(
     "/collections/{collectionId}/import",
     summary="Import a FeatureCollection (all or nothing)",
     operation_id="importFeatures",
+    response_model=None,
+    responses={200: {"model": ImportReport, "description": "What changed (or would)."}},
+    openapi_extra=_IMPORT_BODY,
 )
 async def import_features(
     *,
@@ -62,6 +77,16 @@ async def import_features(
     "/collections/{collectionId}/export",
     summary="Export a whole collection (GeoJSON, or HXL-tagged CSV for places)",
     operation_id="exportFeatures",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Everything the caller may see.",
+            "content": {
+                "application/geo+json": {"schema": {"$ref": "#/components/schemas/PlaceExport"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 def export_features(
     *,

@@ -87,14 +87,14 @@ def validate_risk_zone(
     ------
     RegistryValidationError
     """
-    from geomap.registry.validate import FeatureFrame
+    from geomap.registry.validate import FeatureFrame, served_dropped
 
     frame = FeatureFrame(feature, index=index, require_id=require_id)
     problems, problem, fid_text = frame.problems, frame.problem, frame.id
     shape, geometry_problems = geo.polygon(feature.get("geometry"))
     for field, message in geometry_problems:
         problem(field, message)
-    properties = feature.get("properties")
+    properties = served_dropped(feature.get("properties"))
     model: RiskZoneProperties | None = None
     if not isinstance(properties, dict):
         problem("properties", "required: an object")

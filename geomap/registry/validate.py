@@ -40,6 +40,10 @@ COUNTRY_TOLERANCE_KM = 25.0
 #: not answer with a larger body than it sent.
 MAX_PROBLEMS = 100
 
+#: Read-only properties of served features: dropped from what is sent back (PUT, PATCH and
+#: the import of an export), never stored.
+SERVED_PROPERTIES = ("version", "verification")
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
 
@@ -388,7 +392,7 @@ def validate_place(
     point, geometry_problems = geo.point(feature.get("geometry"))
     for field, message in geometry_problems:
         problem(field, message)
-    properties = feature.get("properties")
+    properties = served_dropped(feature.get("properties"))
     model: PlaceProperties | None = None
     if not isinstance(properties, dict):
         problem("properties", "required: an object")
@@ -423,6 +427,13 @@ def validate_place(
         lon=point[0],
         lat=point[1],
     )
+
+
+def served_dropped(properties: Any) -> Any:
+    """``properties`` without the read-only members of served features."""
+    if not isinstance(properties, dict):
+        return properties
+    return {k: v for k, v in properties.items() if k not in SERVED_PROPERTIES}
 
 
 def capped(problems: list[Problem], summary: str) -> RegistryValidationError:
