@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import owslib.ogcapi
 import pytest
 from owslib.ogcapi.features import Features
 
 from geomap.registry.access import ANONYMOUS
+from geomap.registry.store import Query, SQLiteStore
 from geomap.registry.verification import annotated
 from geomap.settings import Settings
-from geomap.registry.store import Query, SQLiteStore
 from tests.api.seed import COLLECTION
 
 
