@@ -57,6 +57,8 @@ class CollectionSpec:
         ``PlaceFeatureIn``, ``PlaceCollection`` ...).
     verified : bool
         Whether its items carry ``verified_at`` and so a ``verification`` status.
+    examples : mapping of str to str
+        Examples of its ``filter`` and ``sortby`` for the API definition.
     """
 
     id: str
@@ -70,6 +72,7 @@ class CollectionSpec:
     parameters: tuple[str, ...] = ()
     schema: str = "Place"
     verified: bool = False
+    examples: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 PLACES = CollectionSpec(
@@ -87,6 +90,10 @@ PLACES = CollectionSpec(
     parameters=("kind", "status", "country", "services"),
     schema="Place",
     verified=True,
+    examples={
+        "filter": "kind = 'support_space' AND A_CONTAINS(services, ('food'))",
+        "sortby": "-verified_at,name",
+    },
 )
 
 RISK_ZONES = CollectionSpec(
@@ -101,6 +108,7 @@ RISK_ZONES = CollectionSpec(
     queryables=queryables.RISK_ZONES,
     parameters=("country", "risk_type", "level"),
     schema="RiskZone",
+    examples={"filter": "level = 'avoid' AND night_only = false", "sortby": "level,name"},
 )
 
 #: Every collection the API serves, by id.

@@ -232,10 +232,8 @@ def _filter(
     """The CQL2 filter of a request with its plain equality parameters ANDed in."""
     parts: list[Any] = []
     try:
-        if text is not None:
+        if text is not None:  # filter-lang alone changes nothing
             parts.append(cql.parse_filter(text, lang or "cql2-text", spec.queryables).tree)
-        elif lang is not None:
-            raise _problem("query.filter-lang", "filter-lang is given without a filter")
         for name, value in equal.items():
             if value is not None:
                 _choice(name, value, spec.queryables[name].enum)

@@ -195,6 +195,10 @@ def _for_collection(operation: dict[str, Any], spec: CollectionSpec) -> dict[str
             parameter["schema"] = {**schema, "pattern": f"^({codes})(,({codes}))*$"}
         if name == "f" and "hxl" in str(schema) and spec.id != "places":
             parameter["schema"] = {**schema, "enum": ["geojson"]}
+        if name in spec.examples:
+            parameter.pop("examples", None)
+            parameter["schema"] = {k: v for k, v in schema.items() if k != "example"}
+            parameter["example"] = spec.examples[name]
         kept.append(parameter)
     out["parameters"] = kept
     return out

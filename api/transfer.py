@@ -50,7 +50,7 @@ def import_collection(
 
 
 def export_collection(
-    store: SQLiteStore, spec: CollectionSpec, fmt: str, caller: Caller
+    store: SQLiteStore, spec: CollectionSpec, fmt: str, caller: Caller, settings: Settings
 ) -> tuple[str, str]:
     """The records the caller may see, as ``(body, media type)``: GeoJSON or HXL CSV.
 
@@ -66,8 +66,9 @@ def export_collection(
                   "message": "HXL export exists for places only"}],
                 "HXL export exists for places only",
             )  # fmt: skip
-        return hxl_text(store, spec.id, caller), "text/csv; charset=utf-8"
+        return hxl_text(store, spec.id, caller, ages=settings), "text/csv; charset=utf-8"
     import json
 
-    body = json.dumps(feature_collection(store, spec.id, caller), ensure_ascii=False)
+    ages = settings if spec.verified else None
+    body = json.dumps(feature_collection(store, spec.id, caller, ages=ages), ensure_ascii=False)
     return body, "application/geo+json"

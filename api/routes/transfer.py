@@ -93,11 +93,12 @@ def export_features(
     spec: Collection,
     caller: AnyCaller,
     store: Store,
+    settings: CurrentSettings,
     f: Annotated[
         Literal["geojson", "hxl"],
         Query(description="`geojson` (RFC 7946) or `hxl` (CSV for HDX, no contact data)."),
     ] = "geojson",
 ) -> Response:
     """Everything the caller may see, in one document."""
-    body, media = transfer.export_collection(store, spec, f, caller)
+    body, media = transfer.export_collection(store, spec, f, caller, settings)
     return Response(body, media_type=media)

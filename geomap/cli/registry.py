@@ -77,25 +77,31 @@ def registry_import(
 
 @registry_app.command("export")
 def registry_export(
-    output: Annotated[Path, typer.Option("--output", "-o", help=".geojson, or .csv for HXL.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help=".geojson, .gpkg, or .csv for HXL.")
+    ],
     view: Annotated[
         str, typer.Option(help="Whose view: public, partners or all (admin).")
     ] = "public",
     collection: Annotated[str, typer.Option(help="Registry collection.")] = "places",
 ) -> None:
-    """Export the registry as RFC 7946 GeoJSON or HXL-tagged CSV (no contact data)."""
+    """Export the registry as RFC 7946 GeoJSON, GeoPackage or HXL-tagged CSV (no contacts)."""
     from geomap.io import write_json
     from geomap.registry.access import Caller
-    from geomap.registry.exports import feature_collection, write_hxl_csv
+    from geomap.registry.exports import feature_collection, write_geopackage, write_hxl_csv
 
     if view not in VIEWS:
         raise typer.BadParameter(f"view must be one of {', '.join(VIEWS)}")
     caller = Caller(VIEWS[view], name="cli")
-    store = open_store(Settings())
+    settings = Settings()
+    store = open_store(settings)
+    ages = settings if collection == "places" else None
     if output.suffix.lower() == ".csv":
-        written = write_hxl_csv(store, collection, caller, output)
+        written = write_hxl_csv(store, collection, caller, output, ages=settings)
+    elif output.suffix.lower() == ".gpkg":
+        written = write_geopackage(store, collection, caller, output, ages=ages)
     else:
-        written = write_json(output, feature_collection(store, collection, caller))
+        written = write_json(output, feature_collection(store, collection, caller, ages=ages))
     out.print(f"{store.count(collection, caller)} records ({view} view) written to {written}")
 
 

@@ -1,50 +1,32 @@
-"""Exports of the registry: RFC 7946 GeoJSON and HXL-tagged CSV.
+"""Exports of the registry: RFC 7946 GeoJSON, GeoPackage, and HXL for HDX with its metadata.
 
-The HXL CSV is for the Humanitarian Data Exchange. Both contain only what the caller may see;
-the HXL export never carries contact data.
+Every export contains only what the caller may see. GeoJSON and GeoPackage carry the records
+whole (with their read-only ``version`` and, for places, ``verification``); the HXL CSV never
+carries contact data (see :mod:`geomap.registry.hxltags`) and comes with HDX dataset metadata
+(:mod:`geomap.registry.hdx`). Files are written to a temporary name and renamed into place.
 """
 
 from __future__ import annotations
 
-import csv
 import io
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from geomap.registry import hxltags
 from geomap.registry.access import Caller
 from geomap.registry.store import Query, Record, SQLiteStore
-from geomap.registry.vocab import KINDS, SERVICES
+from geomap.registry.verification import PROPERTY, Ages, place_status
 
 _PAGE = 1000
 
-#: HXL columns: header, hashtag, and how to get the value from a record.
-HXL_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "#loc+id"),
-    ("name", "#loc+name"),
-    ("name_pt", "#loc+name+i_pt"),
-    ("name_en", "#loc+name+i_en"),
-    ("kind", "#loc+type"),
-    ("latitude", "#geo+lat"),
-    ("longitude", "#geo+lon"),
-    ("organizations", "#org"),
-    ("country", "#country+code"),
-    ("admin1", "#adm1+name"),
-    ("admin2", "#adm2+name"),
-    ("services", "#sector"),
-    ("service_labels", "#sector+name"),
-    ("opening_hours", "#status+hours"),
-    ("status", "#status"),
-    ("languages", "#meta+languages"),
-    ("populations", "#targeted+type"),
-    ("wheelchair", "#meta+wheelchair"),
-    ("capacity", "#capacity+shelter"),
-    ("verified_at", "#date+verified"),
-    ("source", "#meta+source"),
-    ("sample", "#meta+sample"),
-)
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 def iter_records(store: SQLiteStore, collection: str, caller: Caller) -> Iterator[Record]:
@@ -58,59 +40,35 @@ def iter_records(store: SQLiteStore, collection: str, caller: Caller) -> Iterato
         offset += _PAGE
 
 
-def feature_collection(store: SQLiteStore, collection: str, caller: Caller) -> dict[str, Any]:
-    """The records ``caller`` may see as an RFC 7946 FeatureCollection."""
+def feature(record: Record, ages: Ages | None = None, today: date | None = None) -> dict[str, Any]:
+    """A record as a Feature; with ``ages``, its ``verification`` status too."""
+    out = record.to_feature()
+    if ages is not None:
+        out["properties"][PROPERTY] = place_status(record.properties, today or _today(), ages)
+    return out
+
+
+def feature_collection(
+    store: SQLiteStore, collection: str, caller: Caller, *, ages: Ages | None = None
+) -> dict[str, Any]:
+    """The records ``caller`` may see as an RFC 7946 FeatureCollection.
+
+    ``ages`` adds the verification status of places (read-only: dropped when re-imported).
+    """
+    today = _today()
     return {
         "type": "FeatureCollection",
-        "features": [r.to_feature() for r in iter_records(store, collection, caller)],
+        "features": [feature(r, ages, today) for r in iter_records(store, collection, caller)],
     }
 
 
-def hxl_row(record: Record) -> list[str]:
-    """One HXL CSV row of a place (no contact data, ever)."""
-    p = record.properties
-    lon, lat = record.geometry["coordinates"][:2]
-    name = p.get("name", {})
-    values: dict[str, Any] = {
-        "id": record.id,
-        "name": name.get("es", ""),
-        "name_pt": name.get("pt", ""),
-        "name_en": name.get("en", ""),
-        "kind": KINDS[p["kind"]].en if p.get("kind") in KINDS else p.get("kind", ""),
-        "latitude": f"{lat:.6f}",
-        "longitude": f"{lon:.6f}",
-        "organizations": " | ".join(p.get("organizations", [])),
-        "country": p.get("country", ""),
-        "admin1": p.get("admin1", ""),
-        "admin2": p.get("admin2", ""),
-        "services": " ".join(p.get("services", [])),
-        "service_labels": " | ".join(SERVICES[s].en for s in p.get("services", [])),
-        "opening_hours": p.get("opening_hours", ""),
-        "status": p.get("status", ""),
-        "languages": " ".join(p.get("languages", [])),
-        "populations": " ".join(p.get("populations", [])),
-        "wheelchair": p.get("wheelchair", ""),
-        "capacity": "" if p.get("capacity") is None else str(p["capacity"]),
-        "verified_at": p.get("verified_at", ""),
-        "source": p.get("source", ""),
-        "sample": "yes" if p.get("sample") else "no",
-    }
-    return [str(values[column]) for column, _ in HXL_COLUMNS]
-
-
-def write_hxl_csv(
-    store: SQLiteStore, collection: str, caller: Caller, path: str | os.PathLike[str]
-) -> Path:
-    """Write the records ``caller`` may see as HXL-tagged CSV (header row, hashtag row, data).
-
-    The file is written to a temporary name and renamed into place.
-    """
+def _atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix, dir=dest.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            _write_hxl(fh, store, collection, caller)
+        write(Path(tmp))
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -118,16 +76,104 @@ def write_hxl_csv(
     return dest
 
 
-def hxl_text(store: SQLiteStore, collection: str, caller: Caller) -> str:
+def _places(store: SQLiteStore, collection: str, caller: Caller) -> Iterator[Any]:
+    for r in iter_records(store, collection, caller):
+        lon, lat = r.geometry["coordinates"][:2]
+        yield r.id, r.properties, lon, lat
+
+
+def hxl_text(store: SQLiteStore, collection: str, caller: Caller, *, ages: Ages) -> str:
     """The HXL CSV as a string (for the API)."""
     buffer = io.StringIO()
-    _write_hxl(buffer, store, collection, caller)
+    hxltags.write(buffer, _places(store, collection, caller), today=_today(), ages=ages)
     return buffer.getvalue()
 
 
-def _write_hxl(fh: Any, store: SQLiteStore, collection: str, caller: Caller) -> None:
-    writer = csv.writer(fh)
-    writer.writerow([c for c, _ in HXL_COLUMNS])
-    writer.writerow([t for _, t in HXL_COLUMNS])
-    for record in iter_records(store, collection, caller):
-        writer.writerow(hxl_row(record))
+def write_hxl_csv(
+    store: SQLiteStore,
+    collection: str,
+    caller: Caller,
+    path: str | os.PathLike[str],
+    *,
+    ages: Ages,
+) -> Path:
+    """Write the records ``caller`` may see as HXL-tagged CSV (header row, hashtag row, data)."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            hxltags.write(fh, _places(store, collection, caller), today=_today(), ages=ages)
+
+    return _atomic(path, write)
+
+
+def write_hdx(
+    store: SQLiteStore,
+    collection: str,
+    caller: Caller,
+    path: str | os.PathLike[str],
+    *,
+    ages: Ages,
+    organization: str | None = None,
+    maintainer: str | None = None,
+) -> tuple[Path, Path]:
+    """Write the HXL CSV and its HDX dataset metadata beside it (``<name>.hdx.json``)."""
+    from geomap.registry.hdx import metadata
+
+    csv_path = write_hxl_csv(store, collection, caller, path, ages=ages)
+    records = list(iter_records(store, collection, caller))
+    doc = metadata(
+        records,
+        resource=csv_path.name,
+        today=_today(),
+        organization=organization,
+        maintainer=maintainer,
+    )
+    meta = csv_path.with_name(csv_path.stem + ".hdx.json")
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    return csv_path, _atomic(meta, write)
+
+
+def _flat(properties: dict[str, Any]) -> dict[str, Any]:
+    """Properties as GeoPackage columns: lists joined by ``;``, objects by dotted names."""
+    out: dict[str, Any] = {}
+    for key, value in properties.items():
+        if isinstance(value, dict):
+            for inner, v in value.items():
+                out[f"{key}_{inner}"] = v
+        elif isinstance(value, list):
+            out[key] = ";".join(str(v) for v in value)
+        else:
+            out[key] = value
+    return out
+
+
+def write_geopackage(
+    store: SQLiteStore,
+    collection: str,
+    caller: Caller,
+    path: str | os.PathLike[str],
+    *,
+    ages: Ages | None = None,
+) -> Path:
+    """Write the records ``caller`` may see as a GeoPackage layer named after the collection.
+
+    Lists become ``;``-separated text and objects one column per member (``name_es``,
+    ``contact_phone`` …); the CRS is WGS 84 (EPSG:4326).
+    """
+    import geopandas as gpd
+    import shapely
+
+    today = _today()
+    records = list(iter_records(store, collection, caller))
+    rows = [{"id": r.id, **_flat(feature(r, ages, today)["properties"])} for r in records]
+    geometries = [shapely.geometry.shape(r.geometry) for r in records]
+    frame = gpd.GeoDataFrame(rows, geometry=geometries, crs="EPSG:4326")
+
+    def write(tmp: Path) -> None:
+        tmp.unlink(missing_ok=True)
+        frame.to_file(tmp, layer=collection, driver="GPKG", engine="pyogrio")
+
+    return _atomic(path, write)

@@ -225,7 +225,7 @@ def test_limit_above_the_maximum_is_refused(anonymous) -> None:
         ({"sortby": "services"}, "query.sortby", "services is a list"),
         ({"filter": "kind = 'x'"}, "query.filter", "unknown kind 'x'"),
         ({"filter": "nope = 1"}, "query.filter", "unknown property 'nope'"),
-        ({"filter-lang": "cql2-text"}, "query.filter-lang", "without a filter"),
+        ({"filter": "kind = 'x'", "filter-lang": "ecql"}, "query.filter-lang", "unknown"),
         ({"level": "avoid"}, "query.level", "collection places has no level"),
         ({"datetime": "yesterday"}, "query.datetime", "RFC 3339"),
         ({"datetime": "2024-05-02T00:00:00Z/2024-05-01T00:00:00Z"}, "query.datetime", "ends"),
