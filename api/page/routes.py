@@ -17,6 +17,7 @@ from api.deps import AnyCaller, Store, check_query, get_caller, get_settings
 from api.page import content, i18n
 from api.page.settings import PageSettings
 from api.page.streets import StreetIndex, parse_bbox
+from geomap.deployment import OutsideNetworksError
 from geomap.errors import ServiceUnavailableError
 from geomap.settings import Settings
 
@@ -80,17 +81,22 @@ def install(app: FastAPI) -> None:
     app.mount("/static/page", StaticFiles(directory=STATIC), name="page-static")
 
 
-def _streets(request: Request) -> StreetIndex:
-    """The street index of the server's network, built on first use."""
-    transit = getattr(request.app.state, "transit", None)
-    if transit is None:
+def _streets(request: Request, point: tuple[float, float] | None = None) -> StreetIndex:
+    """The street index of the network covering ``point`` (the first network without one)."""
+    deployment = request.app.state.services.deployment
+    if not len(deployment):
         raise ServiceUnavailableError(
-            "streets are not available: this server has no walking network (GEOMAP_NETWORK)"
+            "streets are not available: this server has no walking network (GEOMAP_NETWORKS)"
         )
-    index: StreetIndex | None = getattr(request.app.state, "street_index", None)
-    if index is None or index.network is not transit.network:
-        index = StreetIndex(transit.network)
-        request.app.state.street_index = index
+    if point is None:
+        network = next(iter(deployment)).service.network
+    else:
+        network = deployment.locate(point).network
+    indexes: dict[int, StreetIndex] = request.app.state.__dict__.setdefault("street_indexes", {})
+    index = indexes.get(id(network))
+    if index is None or index.network is not network:
+        index = StreetIndex(network)
+        indexes[id(network)] = index
     return index
 
 
@@ -127,9 +133,11 @@ def index_response(request: Request, lang: str | None) -> HTMLResponse:
     language = i18n.negotiate(lang, request.headers.get("accept-language", ""))
     settings: Settings = request.app.state.settings
     page: PageSettings = request.app.state.page_settings
-    towns = content.towns(settings.data_dir)
-    transit = getattr(request.app.state, "transit", None)
-    center = _streets(request).center if transit is not None else None
+    deployment = request.app.state.services.deployment
+    towns = [t for info in deployment.info() for t in info["towns"]]
+    center = deployment.info()[0]["center"] if len(deployment) else None
+    if not towns:
+        towns = content.towns(settings.data_dir)
     config = {
         "lang": language,
         "t": {m: i18n.gettext(language, m) for m in SCRIPT_MESSAGES},
@@ -163,7 +171,13 @@ def streets(
     bbox: Annotated[str, Query(description="west,south,east,north in degrees (small boxes).")],
 ) -> JSONResponse:
     """GeoJSON MultiLineStrings (major and minor streets), simplified for drawing."""
-    response = JSONResponse(_streets(request).geojson(parse_bbox(bbox)))
+    box = parse_bbox(bbox)
+    center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    try:
+        index = _streets(request, center)
+    except OutsideNetworksError:
+        return JSONResponse({"type": "FeatureCollection", "features": []})
+    response = JSONResponse(index.geojson(box))
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -239,12 +253,15 @@ def sheet(
     record = store.get("places", place_id, caller)
     props = record.properties
     lon, lat = record.geometry["coordinates"][:2]
-    transit = getattr(request.app.state, "transit", None)
     labels = content.service_labels(language)
     near: list[dict[str, Any]] = []
     index = None
+    try:
+        transit = request.app.state.services.deployment.locate((lon, lat))
+    except (OutsideNetworksError, ServiceUnavailableError):
+        transit = None
     if transit is not None:
-        index = _streets(request)
+        index = _streets(request, (lon, lat))
         try:
             found = transit.nearby((lon, lat), caller, minutes=15.0)
         except ValueError:
