@@ -15,7 +15,9 @@ import pyogrio
 import pytest
 
 from geomap.registry.access import ANONYMOUS, SYSTEM
-from geomap.registry.exports import hxl_text, write_geopackage, write_hdx
+from geomap.registry.collections import PLACES
+from geomap.registry.exports import hxl_text, write_hdx
+from geomap.registry.transfer import export_file
 from geomap.registry.hxltags import schema_table
 from geomap.registry.store import SQLiteStore
 from geomap.registry.validate import parse_json, validate_collection
@@ -115,8 +117,8 @@ def test_hdx_metadata_sits_beside_the_hxl_file(filled, tmp_path: Path) -> None:
     assert end.startswith(datetime.now(UTC).date().isoformat())
 
 
-def test_geopackage_export_reads_back(filled, tmp_path: Path) -> None:
-    path = write_geopackage(filled, "places", ANONYMOUS, tmp_path / "places.gpkg", ages=SETTINGS)
+def test_geopackage_export_carries_the_verification_status(filled, tmp_path: Path) -> None:
+    path = export_file(filled, PLACES, ANONYMOUS, tmp_path / "places.gpkg", ages=SETTINGS)
     frame = pyogrio.read_dataframe(path, layer="places")
     records = filled.query("places", _all(), ANONYMOUS)[0]
     assert sorted(frame["id"]) == sorted(r.id for r in records)
@@ -124,8 +126,7 @@ def test_geopackage_export_reads_back(filled, tmp_path: Path) -> None:
     for _, row in frame.iterrows():
         record = by_id[row["id"]]
         assert (row.geometry.x, row.geometry.y) == tuple(record.geometry["coordinates"])
-        assert row["services"] == ";".join(record.properties["services"])
-        assert row["name_es"] == record.properties["name"]["es"]
+        assert json.loads(row["services"]) == record.properties["services"]
         assert row["verification"] in ("fresh", "due", "stale")
     assert pyogrio.read_info(path, layer="places")["crs"] == "EPSG:4326"
 
