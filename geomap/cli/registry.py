@@ -48,25 +48,36 @@ def registry_import(
 ) -> None:
     """Validate a GeoJSON FeatureCollection or a GeoPackage and import it, all or nothing.
 
+    KoboToolbox and ODK Central exports (CSV or GeoJSON) of the field form (``geomap registry
+    form``) import too, every problem named by row and column.
+
     An export of the registry (``geomap registry export``, the API's export, or ``ogr2ogr``
     from the OGC endpoint), edited or not, imports back: unchanged records stay unchanged.
     """
+    from geomap.cli.fieldwork import import_form_export
     from geomap.registry.access import Caller
     from geomap.registry.collections import collection_rules
+    from geomap.registry.formdata import looks_like_form_export
     from geomap.registry.transfer import import_features, read_import_file
 
     settings = load_settings()
     rules = collection_rules(collection)
-    document = read_import_file(path, rules)
-    store = open_store(settings)
-    try:
-        report = import_features(
-            store, rules, document, caller=Caller("admin", name=who), why=why,
-            country_tolerance_km=settings.country_tolerance_km, dry_run=dry_run,
+    if rules.verified and looks_like_form_export(path):  # KoboToolbox / ODK Central export
+        report, _ = import_form_export(
+            path, rules, settings, who=who, why=why, dry_run=dry_run,
             retire_missing=retire_missing,
         )  # fmt: skip
-    finally:
-        store.close()
+    else:
+        document = read_import_file(path, rules)
+        store = open_store(settings)
+        try:
+            report = import_features(
+                store, rules, document, caller=Caller("admin", name=who), why=why,
+                country_tolerance_km=settings.country_tolerance_km, dry_run=dry_run,
+                retire_missing=retire_missing,
+            )  # fmt: skip
+        finally:
+            store.close()
     counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
     prefix = "dry run, nothing written: would be " if dry_run else ""
     total = sum(report.summary().values()) - len(report.retired)
@@ -140,3 +151,13 @@ def token_revoke(name: str) -> None:
     except GeomapError as exc:
         raise fail(exc) from exc
     out.print(f"token {name!r} revoked")
+
+
+def _fieldwork_commands() -> None:
+    from geomap.cli import fieldwork
+
+    registry_app.command("form")(fieldwork.registry_form)
+    registry_app.command("due")(fieldwork.registry_due)
+
+
+_fieldwork_commands()

@@ -167,3 +167,34 @@ POPULATIONS: dict[str, Term] = {
 STATUSES = ("active", "temporarily_closed", "closed")
 VISIBILITIES = ("public", "partners", "restricted")
 WHEELCHAIR = ("yes", "limited", "no", "unknown")
+
+#: Labels of the status, visibility and wheelchair codes (for forms and pages).
+STATUS_TERMS: dict[str, Term] = {
+    t.code: t
+    for t in (
+        Term("active", "Abierto", "Aberto", "Open"),
+        Term("temporarily_closed", "Cerrado temporalmente", "Fechado temporariamente",
+             "Temporarily closed"),
+        Term("closed", "Cerrado", "Fechado", "Closed"),
+    )
+}  # fmt: skip
+VISIBILITY_TERMS: dict[str, Term] = {
+    t.code: t
+    for t in (
+        Term("public", "Pública", "Pública", "Public"),
+        Term("partners", "Solo socios", "Somente parceiros", "Partners only"),
+        Term("restricted", "Restringida (casa segura)", "Restrita (casa segura)",
+             "Restricted (safe house)"),
+    )
+}  # fmt: skip
+WHEELCHAIR_TERMS: dict[str, Term] = {
+    t.code: t
+    for t in (
+        Term("yes", "Accesible", "Acessível", "Accessible"),
+        Term("limited", "Accesible en parte", "Acessível em parte", "Partly accessible"),
+        Term("no", "No accesible", "Não acessível", "Not accessible"),
+        Term("unknown", "No se sabe", "Não se sabe", "Unknown"),
+    )
+}  # fmt: skip
+#: Languages offered in field forms (ISO 639): the corridor's, indigenous ones included.
+FORM_LANGUAGES = ("es", "pt", "en", "fr", "ht", "qu", "ay", "gn", "guc", "wba")

@@ -17,9 +17,9 @@ import pytest
 from geomap.registry.access import ANONYMOUS, SYSTEM
 from geomap.registry.collections import PLACES
 from geomap.registry.exports import hxl_text, write_hdx
-from geomap.registry.transfer import export_file
 from geomap.registry.hxltags import schema_table
 from geomap.registry.store import SQLiteStore
+from geomap.registry.transfer import export_file
 from geomap.registry.validate import parse_json, validate_collection
 from geomap.registry.vocab import SECTORS, SERVICES
 from geomap.settings import Settings
