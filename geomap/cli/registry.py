@@ -49,25 +49,36 @@ def registry_import(
 ) -> None:
     """Validate a GeoJSON FeatureCollection or a GeoPackage and import it, all or nothing.
 
+    KoboToolbox and ODK Central exports (CSV or GeoJSON) of the field form (``geomap registry
+    form``) import too, every problem named by row and column.
+
     An export of the registry (``geomap registry export``, the API's export, or ``ogr2ogr``
     from the OGC endpoint), edited or not, imports back: unchanged records stay unchanged.
     """
+    from geomap.cli.fieldwork import import_form_export
     from geomap.registry.access import Caller
     from geomap.registry.collections import collection_rules
+    from geomap.registry.formdata import looks_like_form_export
     from geomap.registry.transfer import import_features, read_import_file
 
     settings = load_settings()
     rules = collection_rules(collection)
-    document = read_import_file(path, rules)
-    store = open_store(settings)
-    try:
-        report = import_features(
-            store, rules, document, caller=Caller("admin", name=who), why=why,
-            country_tolerance_km=settings.country_tolerance_km, dry_run=dry_run,
+    if rules.verified and looks_like_form_export(path):  # KoboToolbox / ODK Central export
+        report, _ = import_form_export(
+            path, rules, settings, who=who, why=why, dry_run=dry_run,
             retire_missing=retire_missing,
         )  # fmt: skip
-    finally:
-        store.close()
+    else:
+        document = read_import_file(path, rules)
+        store = open_store(settings)
+        try:
+            report = import_features(
+                store, rules, document, caller=Caller("admin", name=who), why=why,
+                country_tolerance_km=settings.country_tolerance_km, dry_run=dry_run,
+                retire_missing=retire_missing,
+            )  # fmt: skip
+        finally:
+            store.close()
     counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
     prefix = "dry run, nothing written: would be " if dry_run else ""
     total = sum(report.summary().values()) - len(report.retired)
@@ -95,9 +106,10 @@ def registry_export(
     rules = collection_rules(collection)
     check_format(rules, export_format(output))
     caller = Caller(VIEWS[view], name="cli")
-    store = open_store(load_settings())
+    settings = load_settings()
+    store = open_store(settings)
     try:
-        written = export_file(store, rules, caller, output)
+        written = export_file(store, rules, caller, output, ages=settings)
         count = store.count(rules.id, caller)
     finally:
         store.close()
@@ -239,3 +251,13 @@ def registry_feedback(
         fields = (f.received_on, f.place, f.country or "", f.kind, f.note or "")
         out.print("\t".join(fields), markup=False, highlight=False)
     console.print(f"{len(reports)} report(s)")
+
+
+def _fieldwork_commands() -> None:
+    from geomap.cli import fieldwork
+
+    registry_app.command("form")(fieldwork.registry_form)
+    registry_app.command("due")(fieldwork.registry_due)
+
+
+_fieldwork_commands()

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from geomap.errors import (
     NotFoundError,
@@ -123,6 +123,9 @@ def check_reserved_id(fid: str, properties: dict[str, Any]) -> None:
 class SQLCore(ABC):
     """Records, versions, visibility and ETags over a SQL database (see module docstring)."""
 
+    #: The SQL dialect CQL2 filters and sort keys are written in.
+    DIALECT: Literal["sqlite", "postgis"] = "sqlite"
+
     # ------------------------------------------------------------------ store hooks
     @abstractmethod
     def _reading(self) -> AbstractContextManager[Cursor]:
@@ -216,7 +219,27 @@ class SQLCore(ABC):
             west, south, east, north = query.bbox
             clauses.append("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
             args += [east, west, north, south]
+        if query.filter is not None:
+            # never evaluated on a row the caller may not see: no timing or error oracle
+            condition, values = query.filter.sql(self.DIALECT)
+            clauses.append(f"CASE WHEN {seen} THEN ({self._dialect_sql(condition)}) ELSE FALSE END")
+            args += [*params, *values]
         return " AND ".join(clauses), args
+
+    def _dialect_sql(self, text: str) -> str:
+        """SQL written for the dialect, in this core's ``?`` style (JSON text read as jsonb)."""
+        if self.DIALECT == "postgis":
+            return text.replace("r.properties", "(r.properties::jsonb)").replace("%s", "?")
+        return text
+
+    def _order(self, collection: str, query: Query) -> str:
+        if not query.sortby:
+            return "r.id"
+        from geomap.registry.cql import order_by
+        from geomap.registry.queryables import QUERYABLES
+
+        order = order_by(query.sortby, QUERYABLES.get(collection, {}), self.DIALECT)
+        return self._dialect_sql(order)
 
     def query(self, collection: str, query: Query, caller: Caller) -> tuple[list[Record], int]:
         """Records matching ``query`` that ``caller`` may see, ordered by id, and the total."""
@@ -229,7 +252,8 @@ class SQLCore(ABC):
             total = cur.one(f"SELECT COUNT(*) AS n FROM {source} WHERE {where}", args)
             rows = (
                 cur.all(
-                    f"SELECT {COLUMNS} FROM {source} WHERE {where} ORDER BY r.id LIMIT ? OFFSET ?",
+                    f"SELECT {COLUMNS} FROM {source} WHERE {where} "
+                    f"ORDER BY {self._order(collection, query)} LIMIT ? OFFSET ?",
                     [*args, query.limit, query.offset],
                 )
                 if query.limit > 0

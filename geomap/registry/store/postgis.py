@@ -165,6 +165,8 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
         are not a geomap registry's.
     """
 
+    DIALECT = "postgis"
+
     def __init__(self, url: str, *, max_connections: int = 10, timeout_s: float = 60.0) -> None:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool, PoolTimeout

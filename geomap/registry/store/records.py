@@ -13,9 +13,12 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from geomap.errors import PreconditionFailedError
+
+if TYPE_CHECKING:
+    from geomap.registry.cql import Filter, SortKey
 
 BBox = tuple[float, float, float, float]
 
@@ -134,6 +137,10 @@ class Query:
     services: tuple[str, ...] = ()
     limit: int = 10
     offset: int = 0
+    #: a checked CQL2 filter (:func:`geomap.registry.cql.parse_filter`)
+    filter: Filter | None = None
+    #: sort keys (:func:`geomap.registry.cql.parse_sortby`); the id breaks ties
+    sortby: tuple[SortKey, ...] = ()
 
 
 @dataclass(frozen=True)
