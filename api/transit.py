@@ -297,13 +297,4 @@ def coverage(
     if fmt in ("csv", "hxl"):
         return report.csv_text(hxl=fmt == "hxl"), "text/csv; charset=utf-8"
     layer = report.layers()["demand"]
-    totals = {
-        row["service"]: {
-            "population": row["population"],
-            "covered": row["covered"],
-            "share": row["share"],
-        }
-        for row in report.rows()
-        if row["level"] == "total"
-    }
-    return {**layer, "minutes": minutes, "totals": totals}, "application/geo+json"
+    return {**layer, "minutes": minutes, "totals": report.totals()}, "application/geo+json"
