@@ -102,11 +102,20 @@ def cover_columns(
     when: datetime | None = None,
     night: bool | None = None,
     unknown_hours_open: bool = True,
+    open_sites: Sequence[Site] | None = None,
 ) -> ColumnCoverage:
-    """Covered people of every column for one service (places open at ``when`` if given)."""
+    """Covered people of every column for one service (places open at ``when`` if given).
+
+    ``open_sites`` gives the places offering the service and open at ``when`` when the caller
+    has already worked them out (the hours of the week do, once per place and hour).
+    """
     if night is None:
         night = cache.coverage.safe.params.is_night(when) if when is not None else False
-    chosen = offering(sites, service, when=when, unknown_hours_open=unknown_hours_open)
+    chosen = (
+        list(open_sites)
+        if open_sites is not None
+        else offering(sites, service, when=when, unknown_hours_open=unknown_hours_open)
+    )
     nodes, _ = cache.times(chosen, service, when=when, night=night)
     both = [
         cache.times([s for s in chosen if serves(s, key)], service, when=when, night=night)
