@@ -93,7 +93,7 @@ def plan(
     chunks = [
         tuple(hour_list[i : i + hours_per_task]) for i in range(0, len(hour_list), hours_per_task)
     ]
-    out = []
+    out: list[Task] = []
     for r in regions:
         codes = services[r.name] if isinstance(services, Mapping) else services
         out.extend(Task(r.name, s, chunk) for s in codes for chunk in chunks)
