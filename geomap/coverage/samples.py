@@ -206,3 +206,87 @@ def sites_of(fc: Mapping[str, Any], *, public_only: bool = True) -> list[Any]:
         for f in fc["features"]
         if not public_only or f["properties"].get("visibility", "public") == "public"
     ]
+
+
+#: Admin2 areas of the demo: P-code -> (country, admin1, admin2, admin1 P-code).
+DEMO_AREAS: dict[str, tuple[str, str, str, str]] = {
+    "BR4314902": ("Brazil", "Rio Grande do Sul", "Porto Alegre", "BR43"),
+    "MX01001": ("Mexico", "Aguascalientes", "Aguascalientes", "MX01"),
+}
+DEMO_ORGS = tuple(f"Organización ilustrativa {c} (muestra)" for c in "ABCDE")
+
+
+def sample_activities(
+    areas: Mapping[str, tuple[str, str, str, str]],
+    sectors: Sequence[str],
+    months: Sequence[str],
+    *,
+    overlaps: set[tuple[str, str, str]],
+    gaps: set[tuple[str, str, str]],
+    places: Mapping[str, Sequence[str]] | None = None,
+    seed: int = 5,
+) -> list[Any]:
+    """An illustrative 5W table with exactly the given overlaps and gaps.
+
+    Every (area, sector, month) not in ``gaps`` has activities: by two implementing
+    organizations when in ``overlaps``, else by one. People reached are split over the groups
+    and the sex/age bands of the 5W (each adding up to the total). ``places`` (area → place
+    ids) makes some activities name a registry place.
+    """
+    from geomap.coverage.fivew import Activity
+
+    rng = np.random.default_rng(seed)
+    rows: list[Activity] = []
+    line = 2
+    for area, (country, admin1, admin2, pcode1) in areas.items():
+        ids = list((places or {}).get(area, ()))
+        for s, sector in enumerate(sectors):
+            for month in months:
+                key = (area, sector, month)
+                if key in gaps:
+                    continue
+                orgs = DEMO_ORGS[s % 3 : s % 3 + (2 if key in overlaps else 1)]
+                for k, org in enumerate(orgs):
+                    total = int(rng.integers(50, 400))
+                    groups = split_counts(total, [0.5, 0.2, 0.05, 0.05, 0.2])
+                    bands = split_counts(total, [0.2, 0.2, 0.3, 0.3])
+                    reached = {"reached": float(total)}
+                    reached.update(
+                        zip(
+                            [
+                                "in_destination",
+                                "in_transit",
+                                "pendular",
+                                "returnees",
+                                "host_community",
+                            ],
+                            map(float, groups),
+                            strict=True,
+                        )
+                    )
+                    reached.update(
+                        zip(
+                            ["female_0_17", "male_0_17", "female_18_plus", "male_18_plus"],
+                            map(float, bands),
+                            strict=True,
+                        )
+                    )
+                    rows.append(
+                        Activity(
+                            row=line,
+                            implementing_org=org,
+                            sector=sector,
+                            country=country,
+                            admin2=admin2,
+                            month=month,
+                            appealing_org=DEMO_ORGS[-1],
+                            indicator=f"{sector}: people assisted (illustrative)",
+                            admin1=admin1,
+                            admin1_pcode=pcode1,
+                            admin2_pcode=area,
+                            place_id=ids[(s + k) % len(ids)] if ids else "",
+                            reached=reached,
+                        )
+                    )
+                    line += 1
+    return rows
