@@ -26,13 +26,12 @@ from geomap.coverage.demand import (
     DemandLayer,
     DemandLayerError,
     assign_areas,
-    capacities_of,
-    organizations_of,
     read_demand,
     to_resolution,
 )
 from geomap.coverage.gaps import gap_layer
 from geomap.coverage.maps import TIME_CLASSES, UNREACHABLE_COLOR, coverage_map, time_color
+from geomap.coverage.places import capacities_of, organizations_of
 from geomap.coverage.report import CoverageReport, ServiceReport, analyse
 from geomap.coverage.tables import TABLE_COLUMNS
 

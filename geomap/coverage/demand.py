@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -407,20 +407,3 @@ def assign_areas(
     return replace(
         layer, areas=[labels[first[i]] if i in first else None for i in range(len(layer))]
     )
-
-
-def organizations_of(features: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
-    """``{place id: organizations}`` from registry GeoJSON features."""
-    return {
-        str(f["id"]): list(f.get("properties", {}).get("organizations", []) or []) for f in features
-    }
-
-
-def capacities_of(features: Iterable[Mapping[str, Any]]) -> dict[str, float]:
-    """``{place id: capacity}`` of the registry features that state one (beds, places)."""
-    out: dict[str, float] = {}
-    for f in features:
-        cap = (f.get("properties") or {}).get("capacity")
-        if isinstance(cap, int | float) and not isinstance(cap, bool) and cap >= 0:
-            out[str(f["id"])] = float(cap)
-    return out

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from geomap.coverage import capacity as capacitated_choice
 from geomap.coverage import optimise
 from geomap.coverage.engine import ColumnCoverage, weights_left
 from routing.coverage import Coverage
@@ -116,12 +117,12 @@ def choose_sites(
         best = optimise.mclp(u, j, weight, p=k, time_limit_s=time_limit_s) if exact else None
     else:
         existing = _existing(coverage, cols, units, limit_s, existing_capacity or {})
-        greedy = optimise.greedy_capacitated(
+        greedy = capacitated_choice.greedy_capacitated(
             u, j, weight, p=k, capacity=capacity, existing=existing, time_limit_s=time_limit_s
         )
         best = None
         if exact:
-            best = optimise.capacitated(
+            best = capacitated_choice.capacitated(
                 u, j, weight, p=k, capacity=capacity, existing=existing,
                 time_limit_s=time_limit_s,
             )  # fmt: skip
