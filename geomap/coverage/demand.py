@@ -358,16 +358,18 @@ def with_columns(
 def to_resolution(units: DemandLayer, resolution: int) -> DemandLayer:
     """The layer aggregated to the H3 cells of ``resolution`` (totals of every column kept).
 
-    Points fall in the cell containing them; polygons and cells of another resolution are
-    split over the cells they overlap, by area. Each cell takes the admin area of the unit
-    giving it the largest share.
+    Points fall in the cell containing them, polygons are split over the cells they overlap by
+    area, and H3 cells follow the H3 hierarchy (to their parent, or equally to their children).
+    Each cell takes the admin area of the unit giving it the largest share.
     """
     res = h3cells.check_resolution(resolution)
     if units.cells is not None and units.resolution == res:
         return units
-    geoms = units.geometries()
     values = {TOTAL: units.population, **units.columns}
-    cells, sums, main = h3cells.aggregate(geoms, values, res)
+    if units.cells is not None:
+        cells, sums, main = h3cells.regrid(units.cells, values, res)
+    else:
+        cells, sums, main = h3cells.aggregate(units.geometries(), values, res)
     return DemandLayer(
         ids=list(cells),
         points=[(float(x), float(y)) for x, y in h3cells.cell_centroids(cells)],

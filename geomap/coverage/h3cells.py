@@ -129,6 +129,29 @@ def polygon_cells(polygon: Any, resolution: int) -> dict[str, float]:
     return {c: a / total for c, a in areas.items()}
 
 
+def regrid(
+    cells: Sequence[str], values: Mapping[str, Sequence[float] | FloatArray], resolution: int
+) -> tuple[list[str], dict[str, FloatArray], list[int]]:
+    """Move counts on H3 cells to another resolution along the H3 hierarchy.
+
+    A finer cell gives all its counts to its parent (``h3.cell_to_parent``); a coarser cell
+    splits its counts equally over its children (``h3.cell_to_children``). Returns as
+    :func:`aggregate`.
+    """
+    import h3
+
+    res = check_resolution(resolution)
+    weights: list[dict[str, float]] = []
+    for c in cells:
+        r = h3.get_resolution(c)
+        if r >= res:
+            weights.append({h3.cell_to_parent(c, res): 1.0})
+        else:
+            kids = list(h3.cell_to_children(c, res))
+            weights.append({k: 1.0 / len(kids) for k in kids})
+    return _gather(weights, values)
+
+
 def aggregate(
     geometries: Sequence[Any],
     values: Mapping[str, Sequence[float] | FloatArray],
@@ -164,6 +187,13 @@ def aggregate(
             weights.append(polygon_cells(g, res))
         else:
             weights.append({point_cells([(g.x, g.y)], res)[0]: 1.0})
+    return _gather(weights, values)
+
+
+def _gather(
+    weights: Sequence[Mapping[str, float]], values: Mapping[str, Sequence[float] | FloatArray]
+) -> tuple[list[str], dict[str, FloatArray], list[int]]:
+    """Counts per output cell from each input's shares; the main input of each cell."""
     cells = sorted({c for w in weights for c in w})
     index = {c: i for i, c in enumerate(cells)}
     cols = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
