@@ -129,8 +129,13 @@ def test_brute_force_on_a_tiny_real_case() -> None:
     best = 0.0
     for a, b in itertools.combinations(range(len(nodes)), 2):
         places = [
-            Site(f"n{k}", "n", float(net.node_lon[nodes[k]]), float(net.node_lat[nodes[k]]),
-                 ("food",))  # fmt: skip
+            Site(
+                f"n{k}",
+                "n",
+                float(net.node_lon[nodes[k]]),
+                float(net.node_lat[nodes[k]]),
+                ("food",),
+            )
             for k in (a, b)
         ]
         got = analyse(safe, places, ["food"], small, minutes=5).services["food"]
