@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.errors import NetworkFormatError
+from routing.files import atomic_path
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -344,7 +344,6 @@ class Network:
             The path written.
         """
         dest = Path(path)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         header = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
@@ -355,16 +354,10 @@ class Network:
         }
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
         arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, allow_pickle=False, **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, allow_pickle=False, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
         return dest
 
     @classmethod
@@ -607,16 +600,10 @@ class Network:
             raise NetworkFormatError(
                 f"{dest}: export format must be .gpkg, .geojson or .json, not {suffix or 'none'}"
             )
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.stem}.tmp{suffix}")
-        tmp.unlink(missing_ok=True)
-        try:
+        with atomic_path(dest) as tmp:
             if suffix == ".gpkg":
                 self.nodes_gdf().to_file(tmp, layer="nodes", driver="GPKG")
                 self.edges_gdf().to_file(tmp, layer="edges", driver="GPKG")
             else:
                 self.edges_gdf().to_file(tmp, driver="GeoJSON")
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
         return dest

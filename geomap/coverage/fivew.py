@@ -12,6 +12,7 @@ with ``libhxl``). An activity may name a registry place (``place_id``, or a plac
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import unicodedata
@@ -324,8 +325,9 @@ def link_places(activities: Sequence[Activity], sites: Sequence[Site]) -> dict[i
 
 def write_activities(activities: Sequence[Activity], path: str | Path, *, hxl: bool) -> Path:
     """Write activities as CSV (with the HXL hashtag row if ``hxl``), or XLSX by suffix."""
+    from geomap.io import atomic_path, write_text
+
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     head = [n for n, _ in FIELDS]
     table: list[list[Any]] = [head] + ([[t for _, t in FIELDS]] if hxl else [])
     for a in activities:
@@ -339,8 +341,9 @@ def write_activities(activities: Sequence[Activity], path: str | Path, *, hxl: b
         assert ws is not None
         for row in table:
             ws.append(row)
-        book.save(dest)
+        with atomic_path(dest) as tmp:
+            book.save(tmp)
         return dest
-    with dest.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(table)
-    return dest
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(table)
+    return write_text(dest, buffer.getvalue())

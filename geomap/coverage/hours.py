@@ -200,8 +200,9 @@ def heatmap(table: HoursTable, path: str | os.PathLike[str], *, title: str | Non
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from geomap.io import atomic_path
+
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     full = np.full((len(table.services), HOURS), np.nan)
     full[:, table.hours] = 100.0 * table.share
     fig, ax = plt.subplots(figsize=(14, 0.45 * len(table.services) + 1.6))
@@ -220,6 +221,9 @@ def heatmap(table: HoursTable, path: str | os.PathLike[str], *, title: str | Non
     )
     fig.colorbar(image, ax=ax, label="% covered", fraction=0.03, pad=0.01)
     fig.tight_layout()
-    fig.savefig(dest, format=dest.suffix.lstrip(".").lower() or "png", dpi=110)
-    plt.close(fig)
+    try:
+        with atomic_path(dest) as tmp:
+            fig.savefig(tmp, format=dest.suffix.lstrip(".").lower() or "png", dpi=110)
+    finally:
+        plt.close(fig)
     return dest

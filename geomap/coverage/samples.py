@@ -9,6 +9,7 @@ rounding). Files written from these functions carry an ``illustrative`` column (
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -76,19 +77,19 @@ def write_group_layer(
     areas: Sequence[str] | None = None,
 ) -> Path:
     """Write an H3-indexed CSV: ``id`` (cell), ``population``, groups, sex/age, flags."""
+    from geomap.io import write_text
+
     cols = group_columns(cells, population)
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with dest.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        head = ["id", "population", *cols, "area", "illustrative"]
-        w.writerow(head)
-        for i, cell in enumerate(cells):
-            w.writerow(
-                [cell, round(float(population[i])), *(int(v[i]) for v in cols.values()),
-                 areas[i] if areas else "", "true"]
-            )  # fmt: skip
-    return dest
+    buffer = io.StringIO()
+    w = csv.writer(buffer, lineterminator="\n")
+    head = ["id", "population", *cols, "area", "illustrative"]
+    w.writerow(head)
+    for i, cell in enumerate(cells):
+        w.writerow(
+            [cell, round(float(population[i])), *(int(v[i]) for v in cols.values()),
+             areas[i] if areas else "", "true"]
+        )  # fmt: skip
+    return write_text(path, buffer.getvalue())
 
 
 def porto_alegre_groups(hexgrid: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:

@@ -148,13 +148,10 @@ def csv_text(
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write a text file atomically (a temporary file renamed into place)."""
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, dest)
-    return dest
+    """Write a text file whole or not at all (:func:`geomap.io.write_text`)."""
+    from geomap.io import write_text as atomic_text
+
+    return atomic_text(path, text)
 
 
 __all__ = ["TABLE_COLUMNS", "TOTAL", "csv_text", "rows", "write_text"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,17 +104,11 @@ def write_hxl_csv(
 
     The file is written to a temporary name and renamed into place.
     """
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            _write_hxl(fh, store, collection, caller)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    from geomap.io import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        _write_hxl(fh, store, collection, caller)
+    return Path(path)
 
 
 def hxl_text(store: SQLiteStore, collection: str, caller: Caller) -> str:
