@@ -153,8 +153,10 @@ def monitor(
     wanted_need: dict[str, float] = dict(need or {})
     within: dict[tuple[str, str], dict[str, float]] = {}
     shapes: dict[str, Any] = {}
+    counted: list[Any] = []
     for r in reps:
-        if need is None:
+        if need is None and not any(r.demand is d for d in counted):
+            counted.append(r.demand)  # each demand layer's people once, however many reports
             for area, people in act.area_need(r).items():
                 wanted_need[area] = wanted_need.get(area, 0.0) + people
         within.update(act.within_walk(r))
