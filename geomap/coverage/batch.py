@@ -236,7 +236,7 @@ def run_dask(
             own.extend([client, cluster])
     try:
         by_name = _by_name(regions)
-        scattered = {n: client.scatter(r, broadcast=True) for n, r in by_name.items()}
+        scattered = {n: client.scatter(r, broadcast=True, hash=False) for n, r in by_name.items()}
         futures = [
             client.submit(
                 run_task, scattered[t.region], t, minutes=minutes, column=column, pure=False
