@@ -230,18 +230,14 @@ def site_choice(settings: Settings, poa: Network) -> dict[str, Any]:
     agree = all(abs(c["exact_covered"] - c["pulp_cbc_objective"]) < 1e-6 for c in cases)
     never_worse = all(c["exact_covered"] >= c["greedy_covered"] - 1e-9 for c in cases)
     cbc = [c["cbc_over_highs"] for c in cases if c["cbc_over_highs"] is not None]
+    # no target on the ratio: both are exact; it is reported for the choice of solver
     return {
         "cases": cases,
         "exact_agree": agree,
+        "cbc_over_highs_median": float(np.median(cbc)) if cbc else None,
         "targets": [
             target("site choice: HiGHS and CBC optima agree", float(agree), ">=", 1),
             target("site choice: exact never below greedy", float(never_worse), ">=", 1),
-            target(
-                "site choice: HiGHS faster than PuLP/CBC (median ratio)",
-                float(np.median(cbc)) if cbc else None,
-                ">=",
-                1,
-            ),
         ],
     }
 

@@ -148,6 +148,35 @@ def _reduce(units: IntArray, cands: IntArray, weights: FloatArray) -> _Reduced:
     )
 
 
+def _drop_dominated(red: _Reduced) -> _Reduced:
+    """Drop candidate columns whose units are a subset of another column's (optima kept).
+
+    Swapping a dominated site for the site that dominates it never covers less, so maximal
+    and set covering keep their optimum without it.
+    """
+    from scipy.sparse import csc_matrix
+
+    nr, nc = len(red.weight), len(red.col_rep)
+    if nc < 2:
+        return red
+    a = csc_matrix((np.ones(len(red.rows)), (red.rows, red.cols)), shape=(nr, nc))
+    size = np.asarray(a.sum(axis=0)).ravel()
+    both = (a.T @ a).tocoo()
+    # j is dominated by k when all of j's units are k's (and k is larger: columns are distinct)
+    hit = (both.data == size[both.row]) & (both.row != both.col) & (size[both.col] > size[both.row])
+    dominated = np.zeros(nc, dtype=bool)
+    dominated[both.row[hit]] = True
+    if not dominated.any():
+        return red
+    keep = np.flatnonzero(~dominated)
+    new_index = np.full(nc, -1, dtype=np.int64)
+    new_index[keep] = np.arange(len(keep))
+    pair = ~dominated[red.cols]
+    return _Reduced(
+        red.rows[pair], new_index[red.cols[pair]], red.weight, red.col_rep[keep], red.row_units
+    )
+
+
 def _uncoverable(units: IntArray, weights: FloatArray) -> float:
     w = np.asarray(weights, dtype=np.float64)
     reached = np.zeros(len(w), dtype=bool)
@@ -264,7 +293,7 @@ def mclp(
         Solver time limit; past it the best solution found is returned with
         ``optimal=False`` and its ``mip_gap``.
     """
-    red = _reduce(units, cands, weights)
+    red = _drop_dominated(_reduce(units, cands, weights))
     nr, nc = len(red.weight), len(red.col_rep)
     if nr == 0 or p <= 0:
         return Selection("mclp", "exact", [], 0.0, optimal=True,
@@ -319,7 +348,7 @@ def lscp(
 
     Units no candidate can reach are left out and reported as ``uncoverable``.
     """
-    red = _reduce(units, cands, weights)
+    red = _drop_dominated(_reduce(units, cands, weights))
     nr, nc = len(red.weight), len(red.col_rep)
     if nr == 0:
         return Selection("lscp", "exact", [], 0.0, optimal=True,
