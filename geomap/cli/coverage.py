@@ -93,10 +93,10 @@ def _print_report(report: Any, minutes: float) -> None:
 
 
 def _services(text: str) -> list[str]:
-    services = [s.strip() for s in text.split(",") if s.strip()]
-    if not services:
-        raise typer.BadParameter("--services must name at least one service code")
-    return services
+    """Service codes, each known (refused with the list of valid ones)."""
+    from geomap.answers import check_services
+
+    return check_services(text.split(","), field="--services")
 
 
 @app.command("population")
@@ -106,7 +106,9 @@ def coverage_population(
         Path, typer.Option("--population", help="Population layer: CSV (lon/lat), GeoJSON, GPKG.")
     ],
     services: Annotated[str, typer.Option(help="Comma-separated service codes.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the outputs (geomap-out/coverage).")
+    ] = None,
     minutes: Annotated[float, typer.Option(help="Walking time threshold.", min=0)] = 15.0,
     at: AtOpt = None,
     places: PlacesOpt = None,
@@ -161,6 +163,9 @@ def coverage_population(
 
     settings = Settings()
     codes = _services(services)
+    out_dir = out_dir or settings.output_dir / "coverage"
+    if not population.is_file():
+        raise fail(OSError(f"cannot read the population layer {population}: no such file"))
     try:
         router, sites, _ = _safe_inputs(network, places, zones, settings)
         layer = read_demand(
@@ -218,6 +223,9 @@ def coverage_gaps(
     from geomap.io import write_json
 
     settings = Settings()
+    _services(service)
+    if line is not None and not line.is_file():
+        raise fail(OSError(f"cannot read the corridor line {line}: no such file"))
     if (line is None) == (origin is None or destination is None):
         raise typer.BadParameter("give either --from and --to, or --line")
     coords: list[Any] = []

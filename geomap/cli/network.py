@@ -52,6 +52,11 @@ def network_build(
         raise typer.BadParameter("give exactly one source: --pbf FILE or --online")
     if online and corridor is None:
         raise typer.BadParameter("--online needs --corridor")
+    from geomap.io import check_output
+
+    check_output(output)
+    if export is not None:
+        check_output(export)
     t0 = time.perf_counter()
     try:
         area = None
@@ -116,7 +121,9 @@ def network_export(path: Path, destination: Path) -> None:
     from routing import Network
 
     try:
-        written = Network.load(path).export(destination)
+        from geomap.io import check_output
+
+        written = Network.load(path).export(check_output(destination))
     except GeomapError as exc:
         raise fail(exc) from exc
     out.print(f"written: {written}")

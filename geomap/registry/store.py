@@ -260,6 +260,34 @@ class RegistryStore(Protocol):
         """Create, update or retire records to match a validated collection, all or nothing."""
         ...
 
+    def count(self, collection: str, caller: Caller) -> int:
+        """How many current records of the collection the caller may see."""
+        ...
+
+    def collection_version(self, collection: str) -> int:
+        """A counter that changes with every write to the collection (cheap to read)."""
+        ...
+
+    def authenticate(self, token: str) -> Caller:
+        """The caller an API token stands for."""
+        ...
+
+    def create_token(self, name: str, role: str, countries: Iterable[str] = ()) -> str:
+        """A new API token (only its hash is kept)."""
+        ...
+
+    def revoke_token(self, name: str) -> None:
+        """Revoke a token by name."""
+        ...
+
+    def list_tokens(self) -> list[dict[str, Any]]:
+        """Every token's name, role, countries and dates (never the secret)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
 
 class SQLiteStore:
     """The registry in one SQLite file.
