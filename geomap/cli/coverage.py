@@ -413,7 +413,7 @@ def coverage_batch(
     except RegistryValidationError as exc:
         print_problems(exc)
         raise typer.Exit(code=1) from exc
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise fail(ValueError(f"cannot read the regions file {regions}: {exc}")) from exc
     except (GeomapError, ValueError, OSError) as exc:
         raise fail(exc) from exc
