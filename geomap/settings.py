@@ -26,9 +26,10 @@ class Settings(BaseSettings):
     walk_speed_kmh : float
         Walking speed used for walking times.
     registry_db : Path
-        The registry's SQLite file (when ``registry_url`` is not set).
+        The registry's SQLite file (the embedded default).
     registry_url : str, optional
-        The registry's database URL: ``postgresql://…`` for PostGIS (or ``sqlite:///path``).
+        A ``postgresql://…`` URL of a PostGIS registry (or ``sqlite:///path``); wins over
+        ``registry_db`` when set. Several API processes or hosts can share one PostGIS.
     max_body_bytes : int
         Largest request body the API accepts (1 MiB).
     country_tolerance_km : float

@@ -41,7 +41,7 @@ def _place_features(places: Path | None, settings: Settings) -> list[dict[str, A
     if places is not None:
         fc = parse_json(places.read_bytes(), what=str(places))
         return [f for f in fc["features"] if f["properties"].get("visibility") == "public"]
-    if settings.registry_db.exists():
+    if settings.registry_url or settings.registry_db.exists():
         return list(feature_collection(open_store(settings), PLACES, ANONYMOUS)["features"])
     return []
 
