@@ -425,15 +425,7 @@ def coverage(
     if fmt in ("csv", "hxl"):
         return report.csv_text(hxl=fmt == "hxl"), "text/csv; charset=utf-8"
     layer = report.layers()["demand"]
-    totals = {
-        row["service"]: {
-            "population": row["population"],
-            "covered": row["covered"],
-            "share": row["share"],
-        }
-        for row in report.rows()
-        if row["level"] == "total"
-    }
+    totals = report.totals()  # the total column (group layers also have per-group totals)
     return {**layer, "minutes": minutes, "totals": totals, "attribution": ATTRIBUTION}, (
         "application/geo+json"
     )
