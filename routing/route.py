@@ -1,0 +1,387 @@
+"""What routers hand out: snapped points, routes, and how a route is drawn.
+
+:class:`Snap` is a point placed on an edge, :class:`Route` a route between two of them, and
+:class:`RouteAssembly` the part of a router that turns a chain of directed edges into a route's
+coordinates, travelled pieces and street-by-street steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.errors import InvalidCoordinateError
+from routing.network import ATTR_KEYS
+
+if TYPE_CHECKING:
+    from routing.network import Network
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+LonLat = tuple[float, float]
+_NAME = ATTR_KEYS.index("name")
+_HIGHWAY = ATTR_KEYS.index("highway")
+
+
+def check_lonlat(point: Sequence[float], *, what: str = "point") -> LonLat:
+    """Validate a longitude/latitude pair.
+
+    Parameters
+    ----------
+    point : sequence of float
+        ``(lon, lat)`` in degrees.
+    what : str
+        How to name the point in the error message.
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    InvalidCoordinateError
+        If it is not two finite numbers with lon in [-180, 180] and lat in [-90, 90].
+    """
+    try:
+        lon, lat = (float(v) for v in point)
+    except (TypeError, ValueError):
+        raise InvalidCoordinateError(
+            f"{what}: expected a (lon, lat) pair of numbers, got {point!r:.60}"
+        ) from None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InvalidCoordinateError(f"{what}: coordinates must be finite, got ({lon}, {lat})")
+    if not -180.0 <= lon <= 180.0:
+        raise InvalidCoordinateError(f"{what}: longitude {lon} is outside [-180, 180]")
+    if not -90.0 <= lat <= 90.0:
+        raise InvalidCoordinateError(f"{what}: latitude {lat} is outside [-90, 90]")
+    return lon, lat
+
+
+def check_points(
+    points: Sequence[Sequence[float]] | npt.NDArray[np.float64],
+    *,
+    label: Callable[[int], str],
+) -> tuple[FloatArray, FloatArray]:
+    """Validate many lon/lat pairs at once (see :func:`check_lonlat`); returns lon, lat arrays.
+
+    Raises
+    ------
+    InvalidCoordinateError
+        Naming the first bad point with ``label(k)``.
+    """
+    try:
+        xy = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError):
+        xy = np.empty((0, 0))
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        for k, p in enumerate(points):
+            check_lonlat(p, what=label(k))
+        return np.zeros(0), np.zeros(0)
+    lon, lat = xy[:, 0], xy[:, 1]
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0))
+    if bad.any():
+        k = int(np.argmax(bad))
+        check_lonlat(xy[k], what=label(k))
+    return np.ascontiguousarray(lon), np.ascontiguousarray(lat)
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A point placed on the nearest edge of the network.
+
+    Attributes
+    ----------
+    query : tuple of float
+        The point asked for (lon, lat).
+    lon, lat : float
+        The snapped point on the network.
+    distance_m : float
+        Geodesic distance from the query to the snapped point.
+    segment : int
+        Segment the point lies on.
+    piece : int
+        Coordinate index where the straight piece holding the point starts.
+    offset_m : float
+        Distance along the segment from its first node to the snapped point.
+    """
+
+    query: LonLat
+    lon: float
+    lat: float
+    distance_m: float
+    segment: int
+    piece: int
+    offset_m: float
+
+
+@dataclass
+class Route:
+    """A route between two snapped points.
+
+    Attributes
+    ----------
+    cost : float
+        Total cost in the router's weight (metres by default).
+    length_m : float
+        Length in metres.
+    duration_s : float
+        Walking (or driving) time at the router's speed.
+    coords : ndarray
+        ``(k, 2)`` lon/lat vertices from the origin's snapped point to the destination's.
+    edges : list of int
+        Directed edges fully or partly travelled, in order.
+    nodes : list of int
+        Graph nodes passed, in order.
+    origin, destination : Snap
+        Where the route starts and ends.
+    steps : list of dict
+        Consecutive stretches on one street: ``name`` (None if unnamed), ``highway``,
+        ``length_m``.
+    stretches : list of (int, float)
+        Each directed edge travelled and the metres travelled on it (partial at the ends).
+    pieces : list of (int, float, float)
+        Each directed edge travelled with the part travelled: from ``start`` to ``end`` metres
+        along the edge in its direction of travel.
+    """
+
+    cost: float
+    length_m: float
+    duration_s: float
+    coords: FloatArray
+    edges: list[int]
+    nodes: list[int]
+    origin: Snap
+    destination: Snap
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    stretches: list[tuple[int, float]] = field(default_factory=list)
+    pieces: list[tuple[int, float, float]] = field(default_factory=list)
+
+    @property
+    def street_names(self) -> list[str]:
+        """Names of the named streets followed, in order, without repeats."""
+        return [s["name"] for s in self.steps if s["name"]]
+
+    @property
+    def geometry(self) -> Any:
+        """The route as a shapely LineString."""
+        import shapely
+
+        return shapely.LineString(self.coords)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """The route as an RFC 7946 GeoJSON Feature."""
+        return {
+            "type": "Feature",
+            "geometry": {
+                "type": "LineString",
+                "coordinates": np.round(self.coords, 7).tolist(),
+            },
+            "properties": {
+                "length_m": round(self.length_m, 2),
+                "duration_min": round(self.duration_s / 60.0, 2),
+                "cost": self.cost,
+                "snap_origin_m": round(self.origin.distance_m, 2),
+                "snap_destination_m": round(self.destination.distance_m, 2),
+                "streets": self.street_names,
+                "steps": [{**s, "length_m": round(s["length_m"], 1)} for s in self.steps],
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Entries:
+    """How a snapped point joins the graph: nodes with costs and lengths."""
+
+    nodes: IntArray
+    costs: FloatArray
+
+
+class RouteAssembly:
+    """Coordinates, pieces and steps of routes (mixed into :class:`~routing.router.Router`)."""
+
+    network: Network
+    speed_mps: float
+    _seg_edge: Any
+
+    def _leave_ranges(self, snap: Snap) -> list[tuple[int, int, float, float]]:
+        raise NotImplementedError
+
+    def _arrive_ranges(self, snap: Snap) -> list[tuple[int, int, float, float]]:
+        raise NotImplementedError
+
+    def _at_node(self, snap: Snap, node: int) -> bool:
+        """Whether a snapped point lies exactly on this end node of its segment."""
+        s = snap.segment
+        return (snap.offset_m == 0.0 and node == self.network.seg_u[s]) or (
+            snap.offset_m == float(self.network.seg_length[s]) and node == self.network.seg_v[s]
+        )
+
+    def _direct_range(self, a: Snap, b: Snap) -> tuple[int, float, float]:
+        """(edge, start, end) of going from ``a`` to ``b`` along their shared segment (-1: no)."""
+        if a.segment != b.segment:
+            return -1, 0.0, 0.0
+        fwd, bwd = self._seg_edge[a.segment]
+        length = float(self.network.seg_length[a.segment])
+        if b.offset_m >= a.offset_m and fwd >= 0:
+            return int(fwd), a.offset_m, b.offset_m
+        if b.offset_m <= a.offset_m and bwd >= 0:
+            return int(bwd), length - a.offset_m, length - b.offset_m
+        return -1, 0.0, 0.0
+
+    def _assemble(
+        self,
+        a: Snap,
+        b: Snap,
+        edges: IntArray,
+        cost: float,
+        *,
+        first: int = -1,
+        direct_edge: int = -1,
+    ) -> Route:
+        net = self.network
+        if direct_edge >= 0:
+            coords = self._between(a, b)
+            stretches = [(direct_edge, abs(b.offset_m - a.offset_m))]
+            route_edges = [direct_edge]
+            nodes: list[int] = []
+            pieces = [self._direct_range(a, b)]
+        else:
+            start_node = int(net.edge_u[edges[0]]) if len(edges) else first
+            end_node = int(net.edge_v[edges[-1]]) if len(edges) else first
+            lead, lead_edge, lead_len = self._from_snap(a, start_node)
+            tail, tail_edge, tail_len = self._to_snap(b, end_node)
+            idx = _path_coord_index(edges, net)
+            middle = np.column_stack([net.coord_lon[idx[1:]], net.coord_lat[idx[1:]]])
+            coords = np.concatenate([lead, middle, tail[1:]])
+            lengths = net.edge_length[edges].tolist()
+            edge_list = edges.tolist()
+            stretches = [
+                (lead_edge, lead_len),
+                *zip(edge_list, lengths, strict=True),
+                (tail_edge, tail_len),
+            ]
+            route_edges = [e for e, m in stretches if e >= 0 and m > 0]
+            nodes = [start_node, *net.edge_v[edges].tolist()]
+            lead_piece = [(e, s, t) for _, e, s, t in self._leave_ranges(a) if e == lead_edge]
+            tail_piece = [(e, s, t) for _, e, s, t in self._arrive_ranges(b) if e == tail_edge]
+            pieces = [
+                *lead_piece[:1],
+                *((e, 0.0, m) for e, m in zip(edge_list, lengths, strict=True)),
+                *tail_piece[:1],
+            ]
+        length = float(sum(m for _, m in stretches))
+        return Route(
+            cost=cost,
+            length_m=length,
+            duration_s=length / self.speed_mps,
+            coords=coords,
+            edges=route_edges,
+            nodes=nodes,
+            origin=a,
+            destination=b,
+            steps=self._steps(stretches),
+            stretches=[(e, m) for e, m in stretches if e >= 0 and m > 0],
+            pieces=[(e, s, t) for e, s, t in pieces if e >= 0 and t > s],
+        )
+
+    def _from_snap(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
+        """Coordinates from a snapped point to one end node of its segment."""
+        net = self.network
+        s = snap.segment
+        fwd, bwd = self._seg_edge[s]
+        start, end = int(net.seg_start[s]), int(net.seg_end[s])
+        point = np.array([[snap.lon, snap.lat]])
+        if self._at_node(snap, node):
+            return point, -1, 0.0
+        towards_u = node == net.seg_u[s] and bwd >= 0
+        if net.seg_u[s] == net.seg_v[s]:  # a loop: pick the cheaper way round
+            towards_u = bwd >= 0 and (fwd < 0 or snap.offset_m <= net.seg_length[s] / 2)
+        if towards_u:
+            idx = np.arange(snap.piece, start - 1, -1)
+            length = snap.offset_m
+            edge = int(bwd)
+        else:
+            idx = np.arange(snap.piece + 1, end + 1)
+            length = float(net.seg_length[s]) - snap.offset_m
+            edge = int(fwd)
+        coords = np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])
+        return np.concatenate([point, coords]), edge, length
+
+    def _to_snap(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
+        """Coordinates from one end node of a snapped point's segment to the point."""
+        coords, edge, length = self._from_snap_reverse(snap, node)
+        return coords[::-1], edge, length
+
+    def _from_snap_reverse(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
+        net = self.network
+        s = snap.segment
+        fwd, bwd = self._seg_edge[s]
+        start, end = int(net.seg_start[s]), int(net.seg_end[s])
+        point = np.array([[snap.lon, snap.lat]])
+        if self._at_node(snap, node):
+            return point, -1, 0.0
+        from_u = node == net.seg_u[s] and fwd >= 0
+        if net.seg_u[s] == net.seg_v[s]:
+            from_u = fwd >= 0 and (bwd < 0 or snap.offset_m <= net.seg_length[s] / 2)
+        if from_u:  # arrive travelling forward: u ... piece, point
+            idx = np.arange(snap.piece, start - 1, -1)
+            return (
+                np.concatenate([point, np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])]),
+                int(fwd),
+                snap.offset_m,
+            )
+        idx = np.arange(snap.piece + 1, end + 1)
+        return (
+            np.concatenate([point, np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])]),
+            int(bwd),
+            float(net.seg_length[s]) - snap.offset_m,
+        )
+
+    def _between(self, a: Snap, b: Snap) -> FloatArray:
+        net = self.network
+        if (b.offset_m, b.piece) >= (a.offset_m, a.piece):
+            idx = np.arange(a.piece + 1, b.piece + 1)
+        else:
+            idx = np.arange(a.piece, b.piece, -1)
+        mid = np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])
+        return np.concatenate([[[a.lon, a.lat]], mid, [[b.lon, b.lat]]])
+
+    def _steps(self, stretches: list[tuple[int, float]]) -> list[dict[str, Any]]:
+        used = [(e, m) for e, m in stretches if e >= 0 and m > 0]
+        if not used:
+            return []
+        net = self.network
+        ways = net.seg_way[net.edge_seg[np.array([e for e, _ in used], dtype=np.int64)]]
+        table: list[str | None] = [None, *net.strings[1:]]
+        names = [table[c] for c in net.way_attrs[ways, _NAME].tolist()]
+        highways = [table[c] for c in net.way_attrs[ways, _HIGHWAY].tolist()]
+        steps: list[dict[str, Any]] = []
+        for (_, metres), name, highway in zip(used, names, highways, strict=True):
+            if steps and steps[-1]["name"] == name and (name or steps[-1]["highway"] == highway):
+                steps[-1]["length_m"] += metres
+            else:
+                steps.append({"name": name, "highway": highway, "length_m": metres})
+        return steps
+
+
+def _path_coord_index(edges: IntArray, net: Network) -> IntArray:
+    """Coordinate indices of a chain of directed edges, joints not repeated (vectorized)."""
+    if not len(edges):
+        return np.zeros(1, dtype=np.int64)
+    seg = net.edge_seg[edges]
+    rev = net.edge_rev[edges]
+    start, end = net.seg_start[seg], net.seg_end[seg]
+    first = np.where(rev, end, start)
+    step = np.where(rev, -1, 1)
+    counts = end - start  # every edge adds its vertices but the first (shared with the last)
+    counts[0] += 1
+    skip = np.ones(len(edges), dtype=np.int64)
+    skip[0] = 0
+    base = np.repeat(first + step * skip, counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.asarray(base + np.repeat(step, counts) * within, dtype=np.int64)
