@@ -133,33 +133,58 @@ class Route:
         Walking (or driving) time at the router's speed.
     coords : ndarray
         ``(k, 2)`` lon/lat vertices from the origin's snapped point to the destination's.
-    edges : list of int
-        Directed edges fully or partly travelled, in order.
-    nodes : list of int
-        Graph nodes passed, in order.
     origin, destination : Snap
         Where the route starts and ends.
     steps : list of dict
         Consecutive stretches on one street: ``name`` (None if unnamed), ``highway``,
         ``length_m``.
-    stretches : list of (int, float)
-        Each directed edge travelled and the metres travelled on it (partial at the ends).
-    pieces : list of (int, float, float)
-        Each directed edge travelled with the part travelled: from ``start`` to ``end`` metres
-        along the edge in its direction of travel.
+    piece_edge, piece_start, piece_end : ndarray
+        Each directed edge travelled, in order, with the part travelled: from ``start`` to
+        ``end`` metres along the edge in its direction of travel (partial at the ends).
+    node_path : ndarray
+        Graph nodes passed, in order.
+
+    The list views :attr:`edges`, :attr:`nodes`, :attr:`stretches` and :attr:`pieces` are
+    made from these arrays on demand.
     """
 
     cost: float
     length_m: float
     duration_s: float
     coords: FloatArray
-    edges: list[int]
-    nodes: list[int]
     origin: Snap
     destination: Snap
     steps: list[dict[str, Any]] = field(default_factory=list)
-    stretches: list[tuple[int, float]] = field(default_factory=list)
-    pieces: list[tuple[int, float, float]] = field(default_factory=list)
+    piece_edge: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    piece_start: FloatArray = field(default_factory=lambda: np.zeros(0))
+    piece_end: FloatArray = field(default_factory=lambda: np.zeros(0))
+    node_path: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    edge_ids: IntArray | None = None
+
+    @property
+    def edges(self) -> list[int]:
+        """Directed edges fully or partly travelled, in order."""
+        edges = self.piece_edge if self.edge_ids is None else self.edge_ids
+        return list(edges.tolist())
+
+    @property
+    def nodes(self) -> list[int]:
+        """Graph nodes passed, in order."""
+        return list(self.node_path.tolist())
+
+    @property
+    def stretches(self) -> list[tuple[int, float]]:
+        """Each directed edge travelled and the metres travelled on it (partial at the ends)."""
+        metres = (self.piece_end - self.piece_start).tolist()
+        return list(zip(self.piece_edge.tolist(), metres, strict=True))
+
+    @property
+    def pieces(self) -> list[tuple[int, float, float]]:
+        """Each directed edge travelled with the part travelled (``start``, ``end`` metres)."""
+        return list(
+            zip(self.piece_edge.tolist(), self.piece_start.tolist(), self.piece_end.tolist(),
+                strict=True)
+        )  # fmt: skip
 
     @property
     def street_names(self) -> list[str]:
@@ -246,47 +271,48 @@ class RouteAssembly:
         net = self.network
         if direct_edge >= 0:
             coords = self._between(a, b)
-            stretches = [(direct_edge, abs(b.offset_m - a.offset_m))]
-            route_edges = [direct_edge]
-            nodes: list[int] = []
-            pieces = [self._direct_range(a, b)]
+            e, start, end = self._direct_range(a, b)
+            piece_edge = np.array([e], dtype=np.int64)
+            piece_start, piece_end = np.array([start]), np.array([end])
+            node_path = np.zeros(0, dtype=np.int64)
+            edge_ids: IntArray | None = piece_edge
         else:
             start_node = int(net.edge_u[edges[0]]) if len(edges) else first
             end_node = int(net.edge_v[edges[-1]]) if len(edges) else first
-            lead, lead_edge, lead_len = self._from_snap(a, start_node)
-            tail, tail_edge, tail_len = self._to_snap(b, end_node)
-            idx = _path_coord_index(edges, net)
-            middle = np.column_stack([net.coord_lon[idx[1:]], net.coord_lat[idx[1:]]])
+            lead, lead_edge, _ = self._from_snap(a, start_node)
+            tail, tail_edge, _ = self._to_snap(b, end_node)
+            middle = _middle_coords(edges, net)
             coords = np.concatenate([lead, middle, tail[1:]])
-            lengths = net.edge_length[edges].tolist()
-            edge_list = edges.tolist()
-            stretches = [
-                (lead_edge, lead_len),
-                *zip(edge_list, lengths, strict=True),
-                (tail_edge, tail_len),
-            ]
-            route_edges = [e for e, m in stretches if e >= 0 and m > 0]
-            nodes = [start_node, *net.edge_v[edges].tolist()]
             lead_piece = [(e, s, t) for _, e, s, t in self._leave_ranges(a) if e == lead_edge]
             tail_piece = [(e, s, t) for _, e, s, t in self._arrive_ranges(b) if e == tail_edge]
-            pieces = [
-                *lead_piece[:1],
-                *((e, 0.0, m) for e, m in zip(edge_list, lengths, strict=True)),
-                *tail_piece[:1],
-            ]
-        length = float(sum(m for _, m in stretches))
+            ends = [lead_piece[:1], tail_piece[:1]]
+            piece_edge = np.concatenate(
+                [[p[0] for p in ends[0]], edges, [p[0] for p in ends[1]]]
+            ).astype(np.int64)
+            piece_start = np.concatenate(
+                [[p[1] for p in ends[0]], np.zeros(len(edges)), [p[1] for p in ends[1]]]
+            )
+            piece_end = np.concatenate(
+                [[p[2] for p in ends[0]], net.edge_length[edges], [p[2] for p in ends[1]]]
+            )
+            node_path = np.concatenate([[start_node], net.edge_v[edges]]).astype(np.int64)
+            edge_ids = None
+        keep = (piece_edge >= 0) & (piece_end > piece_start)
+        length = float((piece_end - piece_start)[keep].sum())
+        piece_edge, piece_start, piece_end = piece_edge[keep], piece_start[keep], piece_end[keep]
         return Route(
             cost=cost,
             length_m=length,
             duration_s=length / self.speed_mps,
             coords=coords,
-            edges=route_edges,
-            nodes=nodes,
             origin=a,
             destination=b,
-            steps=self._steps(stretches),
-            stretches=[(e, m) for e, m in stretches if e >= 0 and m > 0],
-            pieces=[(e, s, t) for e, s, t in pieces if e >= 0 and t > s],
+            steps=self._steps(piece_edge, piece_end - piece_start),
+            piece_edge=piece_edge,
+            piece_start=piece_start,
+            piece_end=piece_end,
+            node_path=node_path,
+            edge_ids=edge_ids,
         )
 
     def _from_snap(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
@@ -351,22 +377,37 @@ class RouteAssembly:
         mid = np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])
         return np.concatenate([[[a.lon, a.lat]], mid, [[b.lon, b.lat]]])
 
-    def _steps(self, stretches: list[tuple[int, float]]) -> list[dict[str, Any]]:
-        used = [(e, m) for e, m in stretches if e >= 0 and m > 0]
-        if not used:
+    def _steps(self, edges: IntArray, metres: FloatArray) -> list[dict[str, Any]]:
+        """Street-by-street steps: consecutive edges of one name (or, unnamed, one class)."""
+        if not len(edges):
             return []
         net = self.network
-        ways = net.seg_way[net.edge_seg[np.array([e for e, _ in used], dtype=np.int64)]]
+        ways = net.seg_way[net.edge_seg[edges]]
+        name = net.way_attrs[ways, _NAME]
+        highway = net.way_attrs[ways, _HIGHWAY]
+        same = (name[1:] == name[:-1]) & ((name[1:] != 0) | (highway[1:] == highway[:-1]))
+        starts = np.flatnonzero(np.concatenate([[True], ~same]))
+        sums = np.add.reduceat(metres, starts).tolist()
         table: list[str | None] = [None, *net.strings[1:]]
-        names = [table[c] for c in net.way_attrs[ways, _NAME].tolist()]
-        highways = [table[c] for c in net.way_attrs[ways, _HIGHWAY].tolist()]
-        steps: list[dict[str, Any]] = []
-        for (_, metres), name, highway in zip(used, names, highways, strict=True):
-            if steps and steps[-1]["name"] == name and (name or steps[-1]["highway"] == highway):
-                steps[-1]["length_m"] += metres
-            else:
-                steps.append({"name": name, "highway": highway, "length_m": metres})
-        return steps
+        return [
+            {"name": table[n], "highway": table[h], "length_m": m}
+            for n, h, m in zip(name[starts].tolist(), highway[starts].tolist(), sums, strict=True)
+        ]
+
+
+def _middle_coords(edges: IntArray, net: Network) -> FloatArray:
+    """``(k, 2)`` coordinates of a chain of directed edges after its first vertex."""
+    if not len(edges):
+        return np.zeros((0, 2))
+    if len(edges) > 16:
+        from routing import _kernels
+
+        idx = _kernels.path_coord_index(
+            edges, net.edge_seg, net.edge_rev, net.seg_start, net.seg_end
+        )
+    else:
+        idx = _path_coord_index(edges, net)
+    return np.column_stack([net.coord_lon[idx[1:]], net.coord_lat[idx[1:]]])
 
 
 def _path_coord_index(edges: IntArray, net: Network) -> IntArray:

@@ -13,8 +13,8 @@ Longitudes are measured from the network's circular-mean centre, so a network th
 antimeridian snaps like any other.
 
 Level rule. A person standing in the street is on the ground: a piece of a way that is off the
-ground — ``tunnel`` or ``covered`` other than ``no``, ``bridge`` other than ``no``, or a
-``layer`` other than 0 — competes with its distance plus :data:`OFF_GROUND_PENALTY_M`. A point
+ground — ``tunnel`` other than ``no``, ``bridge`` other than ``no``, or a ``layer`` other
+than 0 — competes with its distance plus :data:`OFF_GROUND_PENALTY_M`. A point
 lying on both a tunnel footway and a ground street (where they cross in the drawing) therefore
 snaps to the street; a point clearly on a bridge (more than the penalty closer to it than to
 anything on the ground) still snaps to the bridge. The reported distance is the real one.
