@@ -63,7 +63,8 @@ def _check_exact(router: Router, net: Network, rng: np.random.Generator, pairs: 
             d, edges = metric.path(s, t)
             assert int(metric.quantized[edges].astype(np.int64).sum()) == round(d * metric.scale)
             if len(edges):
-                assert net.edge_u[edges[0]] == s and net.edge_v[edges[-1]] == t
+                assert net.edge_u[edges[0]] == s
+                assert net.edge_v[edges[-1]] == t
                 assert np.array_equal(net.edge_v[edges[:-1]], net.edge_u[edges[1:]])
         checked += int(finite.sum())
     return checked

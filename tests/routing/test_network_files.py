@@ -23,8 +23,13 @@ a---b---c
 |   |   |
 d---e---f
 """
-WAYS = {"abc": {"highway": "residential", "name": "Rua A"}, "def": {"highway": "residential"},
-        "ad": {"highway": "footway"}, "be": {"highway": "footway"}, "cf": {"highway": "footway"}}  # fmt: skip
+WAYS = {
+    "abc": {"highway": "residential", "name": "Rua A"},
+    "def": {"highway": "residential"},
+    "ad": {"highway": "footway"},
+    "be": {"highway": "footway"},
+    "cf": {"highway": "footway"},
+}
 
 
 @pytest.fixture
@@ -49,7 +54,8 @@ def test_load_maps_the_file_read_only_with_everything_derived(saved) -> None:
         else:
             want = getattr(net, name)
         assert np.array_equal(loaded.__dict__[name], want), name
-    assert "snapper" in loaded.__dict__ and "hierarchy_order" in loaded.__dict__
+    assert "snapper" in loaded.__dict__
+    assert "hierarchy_order" in loaded.__dict__
     with np.load(path) as plain:  # still an ordinary .npz for numpy
         assert np.array_equal(plain["seg_length"], net.seg_length)
 
@@ -67,17 +73,22 @@ def test_the_header_carries_the_deployment_metadata(saved) -> None:
     with zipfile.ZipFile(path) as zf, zf.open("header.npy") as fh:
         raw = np.lib.format.read_array(fh)
     header = json.loads(bytes(raw).decode())
-    assert header["id"] == "grid" and header["name"] == "Test grid"
+    assert header["id"] == "grid"
+    assert header["name"] == "Test grid"
     assert header["countries"] == ["BR"]
-    assert header["nodes"] == net.n_nodes and header["edges"] == net.n_edges
-    west, south, east, north = header["bbox"]
-    assert west == pytest.approx(net.node_lon.min()) and north == pytest.approx(net.node_lat.max())
-    assert header["source"] == "map.osm" and len(header["source_sha256"]) == 64
+    assert header["nodes"] == net.n_nodes
+    assert header["edges"] == net.n_edges
+    west, _south, _east, north = header["bbox"]
+    assert west == pytest.approx(net.node_lon.min())
+    assert north == pytest.approx(net.node_lat.max())
+    assert header["source"] == "map.osm"
+    assert len(header["source_sha256"]) == 64
     assert header["built_at"].endswith("+00:00")
     assert header["profile"] == "walk"
     assert "geomap_version" in header
     loaded = Network.load(path)
-    assert loaded.meta["id"] == "grid" and loaded.meta["countries"] == ["BR"]
+    assert loaded.meta["id"] == "grid"
+    assert loaded.meta["countries"] == ["BR"]
 
 
 def test_version_1_files_still_load(saved, tmp_path) -> None:
@@ -132,7 +143,8 @@ def test_building_loading_and_exporting_never_import_numba_or_the_hierarchy(tmp_
     proc = _fresh(code)
     assert proc.stdout.strip() == "[]"
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()}
-    assert "numba" not in imported and "pyroutingkit" not in imported
+    assert "numba" not in imported
+    assert "pyroutingkit" not in imported
 
 
 def test_a_new_process_pays_no_compilation(tmp_path) -> None:

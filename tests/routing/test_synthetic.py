@@ -11,7 +11,8 @@ from routing.synthetic import corridor_osm, write_pbf
 
 def test_same_seed_same_data_and_other_seed_other_data() -> None:
     a, b, c = corridor_osm(20_000, seed=4), corridor_osm(20_000, seed=4), corridor_osm(20_000)
-    assert np.array_equal(a.node_ids, b.node_ids) and np.array_equal(a.lon, b.lon)
+    assert np.array_equal(a.node_ids, b.node_ids)
+    assert np.array_equal(a.lon, b.lon)
     assert a.way_tags == b.way_tags
     assert not (len(a.lon) == len(c.lon) and np.array_equal(a.lon, c.lon))
 
