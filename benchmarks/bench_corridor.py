@@ -201,10 +201,11 @@ load_s = time.perf_counter() - t0
 router = Router(net)
 router.snap((float(net.node_lon[0]), float(net.node_lat[0])))
 ready_s = time.perf_counter() - t0
-if sys.argv[2] == "route":
+if sys.argv[2] == "serve":  # a worker in service: routes, a one-to-all search
     a = (float(net.node_lon[1]), float(net.node_lat[1]))
     b = (float(net.node_lon[-1]), float(net.node_lat[-1]))
     router.route(a, b)
+    router.nearest_facility([a, b])
 print(json.dumps({"load_s": load_s, "ready_s": ready_s,
                   "total_s": time.perf_counter() - t0}), flush=True)
 sys.stdin.readline()
@@ -303,7 +304,7 @@ def run(settings: Settings, sizes: tuple[int, ...], osrm: Any) -> dict[str, Any]
     edit = zone_edit(net, long_pairs)
     log("  5M: three workers loading the same file")
     loaded = workers(out, 3, "load")
-    routed = workers(out, 3, "route")
+    routed = workers(out, 3, "serve")
     osrm_per = None
     if osrm_long and osrm_long.get("long"):
         osrm_per = {k: median(v["totals_s"]) / max(v["queries"], 1)
@@ -324,15 +325,15 @@ def run(settings: Settings, sizes: tuple[int, ...], osrm: Any) -> dict[str, Any]
         "osrm_per_route_s": osrm_per,
         "zone_edit": edit,
         "workers_load": loaded,
-        "workers_route": routed,
+        "workers_serve": routed,
     }
     c = result["corridor_5m"]
     result["targets"] = [
         target("5M: routes over 100 km vs today's A*", c["long_routes"]["speedup_vs_baseline"],
                ">=", 50),
         target("5M: risk-zone edit applied to routing, s", edit["edit_applied_s"], "<=", 1.0),
-        target("5M: later workers add at most 25% of the first's RSS (after load)",
-               loaded["later_added_share_of_first"], "<=", 0.25),
+        target("5M: later workers add at most 25% of the first's RSS (in service)",
+               routed["later_added_share_of_first"], "<=", 0.25),
         target("5M: worker start-up (load + first snap), s",
                max(t["ready_s"] for t in loaded["timings"]), "<=", 2.0),
     ]  # fmt: skip

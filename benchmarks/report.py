@@ -222,7 +222,7 @@ def _corridor(c: dict[str, Any]) -> list[str]:
         f"next safe route {_ms(e['edit_applied_s'])} (first set-up {_ms(e['setup_s'])})."
     )
     for key, label in (("workers_load", "after load + one snap"),
-                       ("workers_route", "after load + one route")):  # fmt: skip
+                       ("workers_serve", "in service (a route, a one-to-all search)")):  # fmt: skip
         w = k[key]
         lines.append(
             f"{w['workers']} workers on the same file, {label}: first RSS "

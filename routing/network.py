@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,12 +25,12 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.errors import NetworkFormatError
+from routing.snapping import SnapIndex
+from routing.storage import read_arrays, write_arrays
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
-
-    from routing.snapping import SnapIndex
 
 #: Per-way attributes kept on the network, in this column order of :attr:`Network.way_attrs`.
 ATTR_KEYS: tuple[str, ...] = (
@@ -265,8 +266,6 @@ class Network:
     @cached_property
     def snapper(self) -> SnapIndex:
         """The snapping index (a packed R-tree of straight pieces), shared by every router."""
-        from routing.snapping import SnapIndex
-
         return SnapIndex.build(self)
 
     def covers(
@@ -488,8 +487,6 @@ class Network:
         Path
             The path written.
         """
-        from routing.storage import write_arrays
-
         arrays: dict[str, Any] = {name: getattr(self, name) for name in self._ARRAYS}
         self.csr(reverse=False)
         self.csr(reverse=True)
@@ -530,10 +527,6 @@ class Network:
         NetworkFormatError
             If the file is not a geomap network or has an unsupported format version.
         """
-        import zipfile
-
-        from routing.storage import read_arrays
-
         p = Path(path)
         try:
             header, arrays = read_arrays(p)
@@ -577,8 +570,6 @@ class Network:
                 net.__dict__[name] = arrays[name]
         snap = {k.removeprefix("snap_"): v for k, v in arrays.items() if k.startswith("snap_")}
         if snap:
-            from routing.snapping import SnapIndex
-
             net.__dict__["snapper"] = SnapIndex.from_arrays(net, snap)
         if "cch_order" in arrays:
             net.__dict__["hierarchy_order"] = arrays["cch_order"]

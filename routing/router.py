@@ -251,9 +251,14 @@ class Router(RouteAssembly):
                 return names[k]
             return what if len(points) == 1 else f"{what} {k}"
 
-        lon, lat = check_points(points, label=label)
-        batch = self.network.snapper.nearest(lon, lat)
+        batch = self._snap_checked(points, label)[2]
         return batch, batch.distance_m <= self.max_snap_m
+
+    def _snap_checked(
+        self, points: Sequence[Sequence[float]] | FloatArray, label: Callable[[int], str]
+    ) -> tuple[FloatArray, FloatArray, SnapBatch]:
+        lon, lat = check_points(points, label=label)
+        return lon, lat, self.network.snapper.nearest(lon, lat)
 
     def snap_many(
         self,
@@ -268,11 +273,17 @@ class Router(RouteAssembly):
         """
         if not len(points):
             return []
-        batch, near = self.snap_points(points, what=what, names=names)
-        qlon, qlat = check_points(points, label=str)
+
+        def label(k: int) -> str:
+            if names is not None:
+                return names[k]
+            return what if len(points) == 1 else f"{what} {k}"
+
+        qlon, qlat, batch = self._snap_checked(points, label)
+        near = batch.distance_m <= self.max_snap_m
         if not near.all():
             k = int(np.argmin(near))
-            name = names[k] if names is not None else (what if len(points) == 1 else f"{what} {k}")
+            name = label(k)
             raise PointTooFarError(
                 f"{name} ({qlon[k]:.6f}, {qlat[k]:.6f}) is {batch.distance_m[k]:.0f} m from the "
                 f"nearest road of the network; the limit is {self.max_snap_m:.0f} m"
