@@ -1,7 +1,9 @@
 """The application factory, its lifespan and :func:`run`.
 
 Nothing is opened at import: :func:`create_app` builds the app from settings and the lifespan
-opens the registry store, kept on ``app.state.store`` while the app runs.
+opens the registry, the walking networks and the population layer through
+:func:`geomap.service.open_services` (the same code the CLI uses), kept on
+``app.state.services`` while the app runs.
 
 Do no harm: the API keeps no access log and never logs query coordinates, IP addresses or user
 agents, and sets no cookies. Run it with uvicorn's access log off — :func:`run` does;
@@ -13,18 +15,19 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from api import errors, page
 from api.collections import COLLECTIONS, CollectionSpec
+from api.limits import HeavyGate
 from api.middleware import BodySizeLimit, ResponseHeaders
-from api.routes import items, ogc, transfer
+from api.routes import feedback, items, networks, ogc, proposals, transfer
 from api.routes import transit as transit_routes
-from geomap.registry.store import SQLiteStore
+from geomap.service import open_services
 from geomap.settings import Settings
-from geomap.transit import TransitService
 
 DESCRIPTION = """\
 The registry of support spaces, information points and service points for refugees and
@@ -39,46 +42,32 @@ Errors are `application/problem+json` (RFC 9457) listing every problem.
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the registry store for the app's lifetime."""
+    """Open the registry, every network and the population layer for the app's lifetime."""
     settings: Settings = app.state.settings
-    store = SQLiteStore(settings.registry_db)
-    app.state.store = store
-    app.state.transit = None
-    app.state.demand = None
-    if settings.network is not None:
-        app.state.transit = _transit(settings, store)
-        if settings.population is not None:
-            from geomap.coverage import read_demand
-
-            app.state.demand = read_demand(settings.population)
-    # the network, indexes and routers live as long as the app: keep the collector off them
+    app.state.services = open_services(settings)
+    app.state.gate = HeavyGate(
+        slots=settings.heavy_concurrency,
+        queue=settings.heavy_queue,
+        wait_s=settings.time_budget_s / 2,
+        budget_s=settings.time_budget_s,
+    )
+    # the networks, indexes and routers live as long as the app: keep the collector off them
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
-        store.close()
+        app.state.services.close()
 
 
-def _transit(settings: Settings, store: SQLiteStore) -> TransitService:
-    """Load the walking network (and elevation) and warm the routers up."""
-    from routing.costs import CostParams, Elevation
-    from routing.network import Network
+def _no_telemetry() -> dict[str, Any]:
+    """FastAPI's native OpenTelemetry switched off (where this FastAPI has it)."""
+    import inspect
 
-    assert settings.network is not None
-    network = Network.load(settings.network)
-    elevation = None
-    if settings.elevation is not None:
-        elevation = Elevation(settings.elevation).sample(network.node_lon, network.node_lat)
-    transit = TransitService(
-        network,
-        store,
-        params=CostParams(speed_kmh=settings.walk_speed_kmh),
-        elevation=elevation,
-        max_snap_m=settings.max_snap_m,
-    )
-    transit.warm_up()
-    return transit
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    off = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    return {"telemetry": {**off, "auto_configure": False}}
 
 
 def create_app(
@@ -102,6 +91,7 @@ def create_app(
     """
     settings = settings or Settings()
     app = FastAPI(
+        **_no_telemetry(),
         title="geomap registry",
         version="1.0.0",
         description=DESCRIPTION,
@@ -115,7 +105,10 @@ def create_app(
     app.include_router(ogc.router)
     app.include_router(items.router)
     app.include_router(transfer.router)
+    app.include_router(proposals.router)
+    app.include_router(feedback.router)
     app.include_router(transit_routes.router)
+    app.include_router(networks.router)
     page.install(app)  # the public map page's routes and static files
     errors.install_handlers(app)
     # added last = outermost: errors guard, then headers, then gzip, then the body limit

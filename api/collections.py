@@ -1,84 +1,14 @@
-"""The collections the API serves: one table of id, title, description and validator.
+"""The collections the API serves: the registry's own table of collection rules.
 
-Adding a collection (risk-zone polygons come next) is adding a row to :data:`COLLECTIONS`;
-every route, link, count and extent is driven by this table.
+The rules (geometry, validator, filters, export formats) live in
+:mod:`geomap.registry.collections`, shared with the CLI; this module names them for the API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from geomap.registry.collections import COLLECTIONS, PLACES, RISK_ZONES, CollectionRules
 
-from geomap.registry.risk import validate_risk_zone
-from geomap.registry.store import Item
-from geomap.registry.validate import validate_place
-from geomap.registry.vocab import KINDS, SERVICES, STATUSES
+#: A served collection (the registry's rules of it).
+CollectionSpec = CollectionRules
 
-
-class Validator(Protocol):
-    """Validates one GeoJSON feature of a collection (see :func:`validate_place`)."""
-
-    def __call__(
-        self,
-        feature: Any,
-        *,
-        index: int | None = ...,
-        require_id: bool = ...,
-        country_tolerance_km: float = ...,
-    ) -> Item:
-        """Validate ``feature``; raise ``RegistryValidationError`` listing every problem."""
-        ...
-
-
-@dataclass(frozen=True)
-class CollectionSpec:
-    """A collection served by the API.
-
-    Attributes
-    ----------
-    id : str
-        The collection id in URLs (``/collections/{id}``).
-    title, description : str
-        Shown in the collection's metadata.
-    validator : Validator
-        Turns a request body into a validated record, listing every problem.
-    kinds, statuses, services : tuple of str
-        The values the ``kind``, ``status`` and ``services`` filters accept.
-    """
-
-    id: str
-    title: str
-    description: str
-    validator: Validator
-    kinds: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-
-
-PLACES = CollectionSpec(
-    id="places",
-    title="Support spaces, information points and service points",
-    description=(
-        "Places that offer support to refugees and migrants in transit: who runs them, which "
-        "services they offer, to whom and when."
-    ),
-    validator=validate_place,
-    kinds=tuple(KINDS),
-    statuses=STATUSES,
-    services=tuple(SERVICES),
-)
-
-RISK_ZONES = CollectionSpec(
-    id="risk_zones",
-    title="Risk zones",
-    description=(
-        "Areas where people in transit face danger (armed groups, trafficking, crime, irregular "
-        "crossings, floods, cold): 'avoid' zones are never routed through; 'high', 'medium' "
-        "and 'low' zones are soft penalties. Polygons in lon/lat."
-    ),
-    validator=validate_risk_zone,
-)
-
-#: Every collection the API serves, by id.
-COLLECTIONS: Mapping[str, CollectionSpec] = {spec.id: spec for spec in (PLACES, RISK_ZONES)}
+__all__ = ["COLLECTIONS", "PLACES", "RISK_ZONES", "CollectionSpec"]

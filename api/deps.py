@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 
 from api.collections import CollectionSpec
 from api.errors import MalformedRequestError
+from geomap.deployment import Deployment
 from geomap.errors import (
     AuthenticationError,
     NotFoundError,
@@ -18,7 +19,8 @@ from geomap.errors import (
     PreconditionRequiredError,
 )
 from geomap.registry.access import ANONYMOUS, Caller
-from geomap.registry.store import SQLiteStore
+from geomap.registry.store import RegistryStore
+from geomap.service import Services
 from geomap.settings import Settings
 
 #: Roles that may change records (of their countries, for officers).
@@ -44,15 +46,25 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_store(request: Request) -> SQLiteStore:
+def get_services(request: Request) -> Services:
+    """What the app opened in its lifespan (registry, networks, population layer)."""
+    services: Services = request.app.state.services
+    return services
+
+
+def get_store(request: Request) -> RegistryStore:
     """The registry store opened in the app's lifespan."""
-    store: SQLiteStore = request.app.state.store
-    return store
+    return get_services(request).store
+
+
+def get_deployment(request: Request) -> Deployment:
+    """The walking networks served (possibly none)."""
+    return get_services(request).deployment
 
 
 def get_caller(
     request: Request,
-    store: Annotated[SQLiteStore, Depends(get_store)],
+    store: Annotated[RegistryStore, Depends(get_store)],
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """Who the request acts as: anonymous without ``Authorization``, else its token's caller.
@@ -134,7 +146,9 @@ def get_if_match(
         )
     if value == "*" or "," in value:
         raise _problem("If-Match", "If-Match must carry exactly one ETag, as given by GET")
-    return value
+    if not value.endswith('"') or not value.removeprefix("W/").startswith('"') or len(value) < 2:
+        raise _problem("If-Match", "If-Match must be the ETag in double quotes, as given by GET")
+    return value  # a weak W/"…" tag is well-formed but never matches (412, strong comparison)
 
 
 def get_reason(
@@ -249,7 +263,8 @@ def check_query(request: Request) -> None:
         raise MalformedRequestError(problems, problems[0]["message"])
 
 
-Store = Annotated[SQLiteStore, Depends(get_store)]
+Store = Annotated[RegistryStore, Depends(get_store)]
+Networks = Annotated[Deployment, Depends(get_deployment)]
 CurrentSettings = Annotated[Settings, Depends(get_settings)]
 AnyCaller = Annotated[Caller, Depends(get_caller)]
 Writer = Annotated[Caller, Depends(get_writer)]

@@ -1,30 +1,23 @@
-"""Changing records: reading bodies, JSON merge patch, ids, and the calls to the store.
+"""Reading change requests, and the thin calls into the registry's change rules.
 
-* ``POST`` creates a record; **the server assigns its id** (a random UUID): a body with an
-  ``id`` is refused, so ids never collide and never reveal which other ids exist.
-* ``PUT`` replaces a record whole; the body's ``id`` may be left out or must equal the URL's.
-* ``PATCH`` applies a JSON merge patch (RFC 7396) to the record as served (its ``type``,
-  ``geometry`` and ``properties``) and validates the result whole.
-
-The read-only ``properties.version`` a client got from GET is dropped from PUT and PATCH
-bodies, so a GET–edit–PUT round trip works. Every problem of a body is reported at once and
-nothing is stored unless the whole body is valid.
+Bodies are read strictly (media type, size, UTF-8 JSON without NaN, nesting depth); the
+changes themselves — server-assigned ids on create, whole replacement, JSON merge patch,
+read-only members dropped, every problem at once — are :mod:`geomap.registry.changes`,
+shared with the CLI.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-import uuid
-from typing import Any, cast
+from typing import Any
 
 from starlette.requests import Request
 
 from api.collections import CollectionSpec
 from api.errors import MalformedRequestError, UnsupportedMediaTypeError
 from geomap.errors import RegistryValidationError
+from geomap.registry import changes
 from geomap.registry.access import Caller
-from geomap.registry.store import Item, Record, SQLiteStore
+from geomap.registry.store import Record, RegistryStore
 from geomap.registry.validate import parse_json
 from geomap.settings import Settings
 
@@ -34,8 +27,6 @@ FEATURE_TYPES = ("application/geo+json", "application/json")
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
 #: Deepest nesting of arrays and objects a body may have (a feature needs 4).
 MAX_DEPTH = 32
-#: Members of a served feature that clients may send back but never set.
-READ_ONLY_PROPERTIES = ("version",)
 
 
 def _problem(field: str, message: str) -> dict[str, Any]:
@@ -109,41 +100,8 @@ async def read_nothing(request: Request) -> None:
         raise MalformedRequestError([_problem("body", "this request takes no body")])
 
 
-def _without_read_only(feature: Any) -> Any:
-    if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
-        return feature
-    properties = {k: v for k, v in feature["properties"].items() if k not in READ_ONLY_PROPERTIES}
-    return {**feature, "properties": properties}
-
-
-def _validated(
-    spec: CollectionSpec,
-    feature: Any,
-    settings: Settings,
-    fid: str,
-    problems: list[dict[str, Any]],
-) -> Item:
-    body = _without_read_only(feature)
-    if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k != "id"}
-    try:
-        place = spec.validator(
-            body, require_id=False, country_tolerance_km=settings.country_tolerance_km
-        )
-    except RegistryValidationError as exc:
-        raise RegistryValidationError(problems + exc.problems) from None
-    if problems:
-        raise RegistryValidationError(problems)
-    return cast(Item, dataclasses.replace(cast(Any, place), id=fid))
-
-
-def new_id() -> str:
-    """A fresh record id: random, so ids say nothing about other records."""
-    return str(uuid.uuid4())
-
-
 def create(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     feature: Any,
     *,
@@ -151,30 +109,15 @@ def create(
     why: str,
     settings: Settings,
 ) -> Record:
-    """Validate a new feature and store it under a new server-assigned id.
-
-    Raises
-    ------
-    RegistryValidationError
-        Listing every problem (an ``id`` in the body is one).
-    PermissionDeniedError
-        If the caller may not write records of the feature's country.
-    """
-    problems = []
-    if isinstance(feature, dict) and feature.get("id") is not None:
-        problems.append(_problem("id", "ids are assigned by the server: leave 'id' out"))
-    place = _validated(spec, feature, settings, new_id(), problems)
-    return store.create(spec.id, place, caller, why)
-
-
-def _id_problems(feature: Any, fid: str) -> list[dict[str, Any]]:
-    if isinstance(feature, dict) and feature.get("id") not in (None, fid):
-        return [_problem("id", f"must be left out or equal the item id {fid!r} of the URL")]
-    return []
+    """Create a record (see :func:`geomap.registry.changes.create`)."""
+    return changes.create(
+        store, spec, feature, caller=caller, why=why,
+        country_tolerance_km=settings.country_tolerance_km,
+    )  # fmt: skip
 
 
 def replace(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     fid: str,
     feature: Any,
@@ -184,31 +127,15 @@ def replace(
     why: str,
     settings: Settings,
 ) -> Record:
-    """Replace a record whole, if ``if_match`` is still its ETag.
-
-    Raises
-    ------
-    RegistryValidationError, NotFoundError, PermissionDeniedError, PreconditionFailedError
-    """
-    place = _validated(spec, feature, settings, fid, _id_problems(feature, fid))
-    return store.replace(spec.id, place, if_match, caller, why)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """Apply a JSON merge patch (RFC 7396); neither argument is changed."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+    """Replace a record (see :func:`geomap.registry.changes.replace`)."""
+    return changes.replace(
+        store, spec, fid, feature, if_match=if_match, caller=caller, why=why,
+        country_tolerance_km=settings.country_tolerance_km,
+    )  # fmt: skip
 
 
 def update(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     fid: str,
     patch: Any,
@@ -218,21 +145,15 @@ def update(
     why: str,
     settings: Settings,
 ) -> Record:
-    """Apply a merge patch to a record, if ``if_match`` is still its ETag.
-
-    Raises
-    ------
-    RegistryValidationError, NotFoundError, PermissionDeniedError, PreconditionFailedError
-    """
-    current = store.get(spec.id, fid, caller)
-    served = current.to_feature()
-    patched = merge_patch(served, patch)
-    place = _validated(spec, patched, settings, fid, _id_problems(patched, fid))
-    return store.replace(spec.id, place, if_match, caller, why)
+    """Merge-patch a record (see :func:`geomap.registry.changes.update`)."""
+    return changes.update(
+        store, spec, fid, patch, if_match=if_match, caller=caller, why=why,
+        country_tolerance_km=settings.country_tolerance_km,
+    )  # fmt: skip
 
 
 def history(
-    store: SQLiteStore, spec: CollectionSpec, fid: str, *, caller: Caller, base: str
+    store: RegistryStore, spec: CollectionSpec, fid: str, *, caller: Caller, base: str
 ) -> tuple[dict[str, Any], str]:
     """A record's history for this caller, and the record's current ETag.
 

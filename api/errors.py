@@ -21,6 +21,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geomap.answers import QuestionError
+from geomap.deployment import DifferentNetworksError, OutsideNetworksError
 from geomap.errors import (
     AuthenticationError,
     ConflictError,
@@ -35,6 +37,7 @@ from geomap.errors import (
     RegistryValidationError,
     ServiceUnavailableError,
 )
+from geomap.registry.collections import UnknownCollectionError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -57,6 +60,10 @@ class UnsupportedMediaTypeError(MalformedRequestError):
 #: The most specific class in an exception's MRO decides.
 STATUS: dict[type[Exception], tuple[int, str | None]] = {
     UnsupportedMediaTypeError: (415, "Content-Type"),
+    QuestionError: (400, None),
+    OutsideNetworksError: (422, "point"),
+    DifferentNetworksError: (422, "route"),
+    UnknownCollectionError: (404, "path"),
     PayloadTooLargeError: (413, "body"),
     MalformedRequestError: (400, None),
     RegistryValidationError: (422, None),
@@ -130,6 +137,9 @@ def problem_for(exc: Exception) -> ProblemResponse:
     else:
         errors = _one(field, str(exc))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    retry_after = getattr(exc, "retry_after", None)
+    if status == 503 and retry_after is not None:
+        headers = {"Retry-After": str(int(retry_after))}
     return problem(status, str(exc), errors, headers)
 
 

@@ -1,20 +1,48 @@
-"""Bulk transfer: importing a FeatureCollection and exporting a whole collection."""
+"""Bulk transfer through the API: the registry's import and export, as HTTP bodies."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from api.collections import CollectionSpec
-from api.errors import MalformedRequestError
 from geomap.registry.access import Caller
-from geomap.registry.exports import feature_collection, hxl_text
-from geomap.registry.store import SQLiteStore
-from geomap.registry.validate import validate_collection
+from geomap.registry.store import RegistryStore
+from geomap.registry.transfer import export_document, import_features, report_json
 from geomap.settings import Settings
+
+#: The media type of GeoPackage import bodies.
+GEOPACKAGE = "application/geopackage+sqlite3"
+
+
+def read_geopackage_body(spec: CollectionSpec, body: bytes) -> Any:
+    """A GeoPackage request body as a FeatureCollection (read from a temporary file).
+
+    Raises
+    ------
+    MalformedRequestError
+        If the body is not a readable GeoPackage.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from api.errors import MalformedRequestError
+    from geomap.registry.transfer import ImportFileError, read_geopackage
+
+    if not body:
+        raise MalformedRequestError(
+            [{"index": None, "id": None, "field": "body", "message": "the body is empty"}]
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "import.gpkg"
+        path.write_bytes(body)
+        try:
+            return read_geopackage(path, spec)
+        except ImportFileError as exc:
+            raise MalformedRequestError(exc.problems, str(exc)) from None
 
 
 def import_collection(
-    store: SQLiteStore,
+    store: RegistryStore,
     spec: CollectionSpec,
     body: Any,
     *,
@@ -33,41 +61,30 @@ def import_collection(
     PermissionDeniedError
         If the caller may not write some of the records.
     """
-    items = validate_collection(
-        body, country_tolerance_km=settings.country_tolerance_km, validator=spec.validator
-    )
-    report = store.import_places(
-        spec.id, items, caller, why, dry_run=dry_run, retire_missing=retire_missing
-    )
-    return {
-        "dryRun": dry_run,
-        "summary": report.summary(),
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "retired": report.retired,
-    }
+    report = import_features(
+        store, spec, body, caller=caller, why=why,
+        country_tolerance_km=settings.country_tolerance_km,
+        dry_run=dry_run, retire_missing=retire_missing,
+    )  # fmt: skip
+    return report_json(report)
 
 
 def export_collection(
-    store: SQLiteStore, spec: CollectionSpec, fmt: str, caller: Caller
-) -> tuple[str, str]:
-    """The records the caller may see, as ``(body, media type)``: GeoJSON or HXL CSV.
+    store: RegistryStore, spec: CollectionSpec, fmt: str, caller: Caller
+) -> tuple[bytes, str]:
+    """The records the caller may see, as ``(body, media type)``.
 
     Raises
     ------
-    MalformedRequestError
-        For HXL on a collection that is not places.
+    RegistryValidationError
+        For a format the collection does not offer (answered 400).
     """
-    if fmt == "hxl":
-        if spec.id != "places":
-            raise MalformedRequestError(
-                [{"index": None, "id": None, "field": "query.f",
-                  "message": "HXL export exists for places only"}],
-                "HXL export exists for places only",
-            )  # fmt: skip
-        return hxl_text(store, spec.id, caller), "text/csv; charset=utf-8"
-    import json
+    from api.errors import MalformedRequestError
+    from geomap.errors import RegistryValidationError
 
-    body = json.dumps(feature_collection(store, spec.id, caller), ensure_ascii=False)
-    return body, "application/geo+json"
+    try:
+        return export_document(store, spec, fmt, caller)
+    except RegistryValidationError as exc:
+        raise MalformedRequestError(
+            [{**p, "field": "query.f"} for p in exc.problems], str(exc)
+        ) from None

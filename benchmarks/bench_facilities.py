@@ -141,8 +141,12 @@ def run(settings: Settings, net: Any) -> dict[str, Any]:
         target("nearest facility vs networkx", ratios["speedup_vs_networkx"], ">=", 1),
         target("nearest facility vs pandana", ratios["speedup_vs_pandana"], ">=", 1),
         # within 1.2x of bare scipy: scipy time / ours >= 1 / 1.2
-        target("nearest facility (snapping included) vs bare scipy", ratios["vs_scipy"], ">=",
-               round(1 / 1.2, 3)),
+        target(
+            "nearest facility (snapping included) vs bare scipy",
+            ratios["vs_scipy"],
+            ">=",
+            round(1 / 1.2, 3),
+        ),
     ]
     snapping = _snapping(router, net, rng, reps)
     targets.append(

@@ -219,8 +219,9 @@ def run(
     }
     targets = [
         target("routes vs osmnx (batched call)", ratios["speedup_vs_osmnx_batched"], ">=", 30),
-        target("routes vs OSRM (snap + search + coordinates)", ratios.get("speedup_vs_osrm"),
-               ">=", 1),
+        target(
+            "routes vs OSRM (snap + search + coordinates)", ratios.get("speedup_vs_osrm"), ">=", 1
+        ),
     ]
     return {
         "pairs": count,

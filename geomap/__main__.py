@@ -1,5 +1,5 @@
 """``python -m geomap`` runs the command line."""
 
-from geomap.cli import app
+from geomap.cli import main
 
-app(prog_name="geomap")
+main()

@@ -800,9 +800,6 @@ def _hexagons(network: Network, points: Sequence[LonLat], radius_m: float) -> li
 
 
 def _write_text(path: str | os.PathLike[str], text: str) -> Path:
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, dest)
-    return dest
+    from geomap.io import write_text
+
+    return write_text(path, text)

@@ -1,7 +1,14 @@
-"""The demo job on the shipped Porto Alegre data.
+"""The demo on the shipped data: the job ``geomap demo`` runs and the server ``serve --demo`` opens.
 
-Build the walking network, route between two landmarks, and write the network, the route as
-GeoJSON and a Folium map.
+:func:`run_demo` builds the Porto Alegre walking network from the shipped OpenStreetMap
+extract, routes between two landmarks, computes the safe route over the illustrative sample
+risk layer with the sample support spaces, and writes the network, the routes (GeoJSON) and
+two Folium maps. It routes through the same service layer as the CLI and the API
+(:func:`geomap.service.transit_service`), so the settings (walking speed, elevation) apply alike.
+
+:func:`prepare_demo_server` makes what a demo server needs under one folder: the Porto Alegre
+and Aguascalientes networks (two countries), and a registry with the sample places and risk
+zones imported; it returns the settings that serve them.
 """
 
 from __future__ import annotations
@@ -13,15 +20,28 @@ from pathlib import Path
 from typing import Any
 
 from geomap.io import read_landmarks, write_json
-from geomap.maps import route_map, safe_route_map, save_map
 from geomap.settings import Settings
-from routing import Route, Router, network_from_file
-from routing.costs import CostParams
 from routing.network import Network
-from routing.safe import SafeRouteAnswer, SafeRouter, Site
+from routing.router import Route
+from routing.safe import SafeRouteAnswer
 
 DEMO_ORIGIN = "bus_central_station"
 DEMO_DESTINATION = "ufrgs"
+ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
+
+#: The networks of the demo server: file stem, extract, id, name, countries.
+DEMO_NETWORKS = (
+    ("porto_alegre", "porto_alegre/porto_alegre.osm.pbf", "porto-alegre", "Porto Alegre", "BR"),
+    (
+        "aguascalientes",
+        "aguascalientes/aguascalientes.osm.pbf",
+        "aguascalientes",
+        "Aguascalientes",
+        "MX",
+    ),
+)
+
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -41,13 +61,43 @@ class DemoResult:
     safe_map_path: Path
 
 
+def build_demo_network(
+    settings: Settings, stem: str, *, progress: Progress | None = None
+) -> Network:
+    """One of the demo networks built from its shipped extract, with its id, name, countries."""
+    from routing import network_from_file
+
+    for name, extract, ident, title, countries in DEMO_NETWORKS:
+        if name == stem:
+            network = network_from_file(settings.data_dir / extract, "walk", progress=progress)
+            network.meta.update(
+                {"id": ident, "name": title, "countries": [countries], "source": Path(extract).name}
+            )
+            return network
+    raise KeyError(f"no demo network {stem!r}")
+
+
+def sample_inputs(settings: Settings) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """The sample places and risk zones, validated by the registry's rules, and the zones file."""
+    from geomap.registry.collections import PLACES, RISK_ZONES, validate_features
+    from geomap.registry.transfer import read_import_file
+
+    data = settings.data_dir / "porto_alegre"
+    tolerance = settings.country_tolerance_km
+    zones_doc = read_import_file(data / "sample_risk_zones.geojson", RISK_ZONES)
+    zones = validate_features(RISK_ZONES, zones_doc, country_tolerance_km=tolerance)
+    places_doc = read_import_file(data / "sample_registry.geojson", PLACES)
+    places = validate_features(PLACES, places_doc, country_tolerance_km=tolerance)
+    return places, zones, zones_doc
+
+
 def run_demo(
     settings: Settings,
     *,
     out_dir: Path | None = None,
     origin: str = DEMO_ORIGIN,
     destination: str = DEMO_DESTINATION,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> DemoResult:
     """Run the demo on the shipped Porto Alegre data.
 
@@ -66,94 +116,124 @@ def run_demo(
     -------
     DemoResult
     """
+    from geomap import answers
+    from geomap.deployment import Deployment, NetworkEntry, network_info
+    from geomap.maps import route_map, safe_route_map, save_map
+    from geomap.registry.access import ANONYMOUS
+    from geomap.service import transit_service
+    from geomap.transit import StaticPlaces, StaticZones
+    from routing.safe import NoSafeRouteError
+
     say = progress or (lambda _label: None)
-    data = settings.data_dir / "porto_alegre"
     out = out_dir or settings.output_dir / "demo"
-    landmarks = read_landmarks(data / "landmarks.csv")
+    landmarks = read_landmarks(settings.data_dir / "porto_alegre" / "landmarks.csv")
     for name in (origin, destination):
         if name not in landmarks:
             raise KeyError(f"unknown landmark {name!r}; known: {', '.join(sorted(landmarks))}")
     t0 = time.perf_counter()
-    network = network_from_file(data / "porto_alegre.osm.pbf", "walk", progress=say)
+    network = build_demo_network(settings, "porto_alegre", progress=say)
     build_seconds = time.perf_counter() - t0
     say("saving the network")
     network_path = network.save(out / "porto_alegre_walk.npz")
+    places, zones, zones_doc = sample_inputs(settings)
+    service = transit_service(
+        settings, network, StaticPlaces(places), StaticZones(zones), network_id="porto-alegre"
+    )
+    deployment = Deployment([NetworkEntry("porto-alegre", service, network_info(
+        "porto-alegre", network, []))])  # fmt: skip
     say("routing")
-    router = Router(network, speed_kmh=settings.walk_speed_kmh, max_snap_m=settings.max_snap_m)
-    route = router.route(landmarks[origin], landmarks[destination])
+    route = service.safe.plain.route(landmarks[origin], landmarks[destination])
     feature = route.to_geojson()
     feature["properties"].update({"from": origin, "to": destination})
-    collection = {
-        "type": "FeatureCollection",
-        "features": [
-            feature,
-            *(
-                {
-                    "type": "Feature",
-                    "properties": {"landmark": name, "role": role},
-                    "geometry": {"type": "Point", "coordinates": list(landmarks[name])},
-                }
-                for name, role in ((origin, "origin"), (destination, "destination"))
-            ),
-        ],
-        "attribution": "© OpenStreetMap contributors, ODbL 1.0",
-    }
-    route_path = write_json(out / "route.geojson", collection)
+    ends = [
+        {
+            "type": "Feature",
+            "properties": {"landmark": name, "role": role},
+            "geometry": {"type": "Point", "coordinates": list(landmarks[name])},
+        }
+        for name, role in ((origin, "origin"), (destination, "destination"))
+    ]
+    route_path = write_json(
+        out / "route.geojson",
+        {"type": "FeatureCollection", "features": [feature, *ends], "attribution": ATTRIBUTION},
+    )
     say("drawing the map")
     map_path = save_map(
         route_map(route, network, labels=(origin, destination)), out / "route_map.html"
     )
     say("safe route over the sample risk layer")
-    safe, sites, zones = _safe_demo(
-        network, data, settings, landmarks[origin], landmarks[destination]
-    )
-    safe_route_path = write_json(
-        out / "safe_route.geojson",
-        {
-            "type": "FeatureCollection",
-            "features": [r.to_geojson() for r in safe.routes]
-            + [{**safe.shortest.to_geojson(), "id": "shortest"}],
-            "comparison": safe.comparison(),
-            "note": "illustrative sample risk zones and places: not real",
-            "attribution": "© OpenStreetMap contributors, ODbL 1.0",
-        },
-    )
+    _, result = answers.route_answer(
+        deployment, ANONYMOUS, origin=landmarks[origin], destination=landmarks[destination],
+        alternatives=2,
+    )  # fmt: skip
+    if isinstance(result, NoSafeRouteError):
+        raise result
+    collection = answers.safe_route_geojson(service, result)
+    collection["note"] = "illustrative sample risk zones and places: not real"
+    safe_route_path = write_json(out / "safe_route.geojson", collection)
     safe_map_path = save_map(
-        safe_route_map(safe.routes, network, zones=zones, sites=sites, shortest=safe.shortest),
+        safe_route_map(
+            result.routes, network, zones=zones_doc, sites=service.sites(ANONYMOUS),
+            shortest=result.shortest,
+        ),
         out / "safe_route_map.html",
-    )
+    )  # fmt: skip
     return DemoResult(
         network, route, build_seconds, network_path, route_path, map_path, origin, destination,
-        safe, safe_route_path, safe_map_path,
+        result, safe_route_path, safe_map_path,
     )  # fmt: skip
 
 
-def _safe_demo(
-    network: Network,
-    data: Path,
-    settings: Settings,
-    origin: tuple[float, float],
-    destination: tuple[float, float],
-) -> tuple[SafeRouteAnswer, list[Site], dict[str, Any]]:
-    """The safe route between the landmarks with the sample places and risk zones."""
-    from geomap.registry.risk import cost_zone, validate_risk_collection
-    from geomap.registry.validate import parse_json, validate_collection
-    from geomap.transit import site_from_properties
+def prepare_demo_server(
+    settings: Settings, out_dir: Path | None = None, *, progress: Progress | None = None
+) -> Settings:
+    """Networks and a registry for a demo server under ``out_dir``; the settings serving them.
 
-    zones = parse_json((data / "sample_risk_zones.geojson").read_bytes())
-    items = validate_risk_collection(zones)
-    places = validate_collection(parse_json((data / "sample_registry.geojson").read_bytes()))
-    sites = [
-        site_from_properties(p.id, p.properties, p.lon, p.lat)
-        for p in places
-        if p.properties.get("visibility") == "public"
-    ]
-    router = SafeRouter(
-        network,
-        zones=[cost_zone(z.id, z.properties, z.shape) for z in items],
-        layer_version=1,
-        params=CostParams(speed_kmh=settings.walk_speed_kmh),
-        max_snap_m=settings.max_snap_m,
+    Networks already saved there are loaded, not rebuilt; importing the samples again into an
+    existing registry changes nothing (re-imports are idempotent).
+    """
+    from geomap.registry.access import Caller
+    from geomap.registry.collections import PLACES, RISK_ZONES
+    from geomap.registry.store import SQLiteStore
+    from geomap.registry.transfer import import_features, read_import_file
+    from routing.errors import NetworkFormatError
+
+    say = progress or (lambda _label: None)
+    out = out_dir or settings.output_dir / "serve-demo"
+    folder = out / "networks"
+    for stem, *_ in DEMO_NETWORKS:
+        path = folder / f"{stem}.npz"
+        try:
+            Network.load(path)
+            continue
+        except (NetworkFormatError, OSError):
+            pass
+        say(f"building the {stem} network")
+        build_demo_network(settings, stem).save(path)
+    say("importing the sample registry")
+    db = out / "registry.sqlite"
+    store = SQLiteStore(db)
+    admin = Caller("admin", name="demo")
+    try:
+        for rules, name in ((RISK_ZONES, "sample_risk_zones"), (PLACES, "sample_registry")):
+            document = read_import_file(
+                settings.data_dir / "porto_alegre" / f"{name}.geojson", rules
+            )
+            import_features(
+                store, rules, document, caller=admin, why="demo samples",
+                country_tolerance_km=settings.country_tolerance_km,
+            )  # fmt: skip
+    finally:
+        store.close()
+    population = (
+        settings.population or settings.data_dir / "porto_alegre" / "population_hexgrid.csv"
     )
-    answer = router.safe_route(origin, destination, alternatives=2, sites=sites)
-    return answer, sites, zones
+    return settings.model_copy(
+        update={
+            "networks": str(folder),
+            "network": None,
+            "registry_db": db,
+            "registry_url": None,
+            "population": population,
+        }
+    )

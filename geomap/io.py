@@ -5,26 +5,24 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from routing.files import atomic_path, check_output, write_bytes, write_text
+
+__all__ = [
+    "atomic_path",
+    "check_output",
+    "read_landmarks",
+    "write_bytes",
+    "write_json",
+    "write_text",
+]
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as UTF-8 JSON to ``path`` atomically (temporary file, then rename)."""
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    return write_bytes(path, json.dumps(obj, ensure_ascii=False).encode("utf-8"))
 
 
 def read_landmarks(path: str | os.PathLike[str]) -> dict[str, tuple[float, float]]:

@@ -152,12 +152,11 @@ def add_route_lines(target: Any, reports: list[Any], *, prefix: str = "") -> Non
 
 def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write a Folium map to an HTML file atomically."""
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    fmap.save(str(tmp))
-    os.replace(tmp, dest)
-    return dest
+    from geomap.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        fmap.save(str(tmp))
+    return Path(path)
 
 
 _LEVEL_COLORS = {"avoid": "#67000d", "high": "#d7301f", "medium": "#fc8d59", "low": "#fdcc8a"}

@@ -49,3 +49,7 @@ class NetworkFormatError(GeomapError, ValueError):
 
 class UnknownProfileError(GeomapError, ValueError):
     """A travel profile name that is not defined."""
+
+
+class OutputPathError(GeomapError, OSError):
+    """An output path cannot be written (a folder, a missing or read-only location)."""

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.errors import NetworkFormatError
+from routing.files import atomic_path
 from routing.snapping import SnapIndex
 from routing.storage import read_arrays, write_arrays
 
@@ -774,16 +775,10 @@ class Network:
             raise NetworkFormatError(
                 f"{dest}: export format must be .gpkg, .geojson or .json, not {suffix or 'none'}"
             )
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.stem}.tmp{suffix}")
-        tmp.unlink(missing_ok=True)
-        try:
+        with atomic_path(dest) as tmp:
             if suffix == ".gpkg":
                 self.nodes_gdf().to_file(tmp, layer="nodes", driver="GPKG")
                 self.edges_gdf().to_file(tmp, layer="edges", driver="GPKG")
             else:
                 self.edges_gdf().to_file(tmp, driver="GeoJSON")
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
         return dest

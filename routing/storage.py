@@ -13,7 +13,6 @@ import json
 import mmap
 import os
 import struct
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -59,13 +58,13 @@ def write_arrays(
     -------
     Path
     """
+    from routing.files import atomic_path
+
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     members = dict(arrays)
     members["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
+    with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
             for name, value in members.items():
                 array = np.ascontiguousarray(value)
                 head = _npy_header(array)
@@ -81,12 +80,8 @@ def write_arrays(
                 with zf.open(info, "w", force_zip64=big) as member:
                     member.write(head)
                     member.write(array.reshape(-1).view(np.uint8).data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fh.flush()
+        os.fsync(fh.fileno())
     return dest
 
 

@@ -41,9 +41,15 @@ async def import_features(
     """Validate every feature first; any problem answers 422 listing all, nothing written.
 
     Features are matched by id: created, updated or left unchanged (re-importing the same
-    collection changes nothing).
+    collection, or an export of it, changes nothing). The body is a GeoJSON FeatureCollection
+    or a GeoPackage (`application/geopackage+sqlite3`, e.g. written by `ogr2ogr` from this
+    service).
     """
-    body = await editing.read_json(request, editing.FEATURE_TYPES)
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media == transfer.GEOPACKAGE:
+        body = await run_in_threadpool(transfer.read_geopackage_body, spec, await request.body())
+    else:
+        body = await editing.read_json(request, (*editing.FEATURE_TYPES, transfer.GEOPACKAGE))
     report = await run_in_threadpool(
         transfer.import_collection,
         store,
@@ -60,7 +66,7 @@ async def import_features(
 
 @router.get(
     "/collections/{collectionId}/export",
-    summary="Export a whole collection (GeoJSON, or HXL-tagged CSV for places)",
+    summary="Export a whole collection (GeoJSON, GeoPackage, or HXL-tagged CSV for places)",
     operation_id="exportFeatures",
 )
 def export_features(
@@ -69,8 +75,11 @@ def export_features(
     caller: AnyCaller,
     store: Store,
     f: Annotated[
-        Literal["geojson", "hxl"],
-        Query(description="`geojson` (RFC 7946) or `hxl` (CSV for HDX, no contact data)."),
+        Literal["geojson", "gpkg", "hxl"],
+        Query(
+            description="`geojson` (RFC 7946), `gpkg` (GeoPackage) or `hxl` (CSV for HDX, "
+            "places only, no contact data)."
+        ),
     ] = "geojson",
 ) -> Response:
     """Everything the caller may see, in one document."""

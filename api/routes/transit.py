@@ -1,24 +1,27 @@
-"""Routes for people in transit: safe routes, nearby places, catchments, help and stages.
+"""Routes for people in transit: safe routes, nearby places, catchments, help, stages, coverage.
 
-Coordinates in these requests are never logged or stored (the server keeps no access log).
+Coordinates in these requests are never logged or stored (the server keeps no access log), and
+every answer that carries them is sent with ``Cache-Control: no-store``.
 
-The quick answers (a route, nearby places, help: about 2 ms of CPU each) run on the event loop
+The quick answers (a route, nearby places, help: a few ms of CPU each) run on the event loop
 itself, so concurrent requests are served one after the other instead of sharing the GIL in
-5 ms slices across pool threads, which stretched every request under load. The slow ones
-(catchments, stages) run in the thread pool.
+5 ms slices across pool threads. The heavy ones (catchments, stages, coverage) pass the
+:class:`~api.limits.HeavyGate` and run in the thread pool: a few at a time, the rest 503.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import ORJSONResponse as JSONResponse
 from fastapi.responses import Response
 
 from api import transit
-from api.deps import AnyCaller, check_query
-from geomap.transit import TransitService
+from api.deps import AnyCaller, CurrentSettings, Networks, check_query
+from api.limits import HeavyGate
+from api.responses import FastJSONResponse
+from geomap import answers
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Routes for people in transit"])
 
@@ -26,21 +29,24 @@ Point = Annotated[str, Query(description="A point as `lon,lat`.")]
 Time = Annotated[
     str | None, Query(description="Local date-time, ISO (night mode, hours on arrival).")
 ]
+NO_STORE = {"Cache-Control": "no-store"}
 
 
-def get_transit(request: Request) -> TransitService:
-    """The transit service (503 problem when the server has no network)."""
-    return transit.service_of(getattr(request.app.state, "transit", None))
+def _answer(body: Any, media_type: str = "application/geo+json") -> FastJSONResponse:
+    return FastJSONResponse(body, media_type=media_type, headers=NO_STORE)
 
 
-Transit = Annotated[TransitService, Depends(get_transit)]
+def _gate(request: Request) -> HeavyGate:
+    gate: HeavyGate = request.app.state.gate
+    return gate
 
 
 @router.get("/routes/safe", summary="Safe walking route, with the shortest beside it")
 async def safe_route(
     *,
-    service: Transit,
+    networks: Networks,
     caller: AnyCaller,
+    settings: CurrentSettings,
     origin: Annotated[str, Query(alias="from", description="Origin `lon,lat`.")],
     destination: Annotated[str, Query(alias="to", description="Destination `lon,lat`.")],
     time: Time = None,
@@ -48,28 +54,26 @@ async def safe_route(
     via: Annotated[
         str | None, Query(description="Places to pass through, `lon,lat;lon,lat`, in order.")
     ] = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Routes ranked by risk then time, each with its exposure and the places along it.
 
     With ``via``, one safe leg per stretch between the points instead.
     """
+    limits = answers.Limits.from_settings(settings)
+    a, b = transit.parse_point(origin, "from"), transit.parse_point(destination, "to")
+    when = transit.parse_time(time)
     if via is not None:
-        points = [
-            transit.parse_point(origin, "from"),
-            *transit.parse_points(via, "via"),
-            transit.parse_point(destination, "to"),
-        ]
-        return JSONResponse(
-            transit.via(service, caller, points=points, when=transit.parse_time(time))
-        )
-    return JSONResponse(
-        transit.safe_route(
-            service,
+        points = [a, *transit.parse_points(via, "via"), b]
+        return _answer(answers.via(networks, caller, points=points, when=when, limits=limits))
+    return _answer(
+        answers.safe_route(
+            networks,
             caller,
-            origin=transit.parse_point(origin, "from"),
-            destination=transit.parse_point(destination, "to"),
-            when=transit.parse_time(time),
+            origin=a,
+            destination=b,
+            when=when,
             alternatives=alternatives,
+            limits=limits,
         )
     )
 
@@ -77,7 +81,7 @@ async def safe_route(
 @router.get("/nearby", summary="Places reachable on foot within a time")
 async def nearby(
     *,
-    service: Transit,
+    networks: Networks,
     caller: AnyCaller,
     at: Point,
     minutes: Annotated[float, Query(gt=0, le=120)] = 20.0,
@@ -86,14 +90,14 @@ async def nearby(
     lang: str | None = None,
     population: str | None = None,
     time: Time = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Sorted by network walking time; ``open=true`` keeps places open on arrival."""
-    from datetime import datetime
-
     when = transit.parse_time(time) or (datetime.now() if open_now else None)
-    return JSONResponse(
-        transit.nearby(
-            service,
+    if services is not None:
+        answers.check_services(services.split(","))
+    return _answer(
+        answers.nearby(
+            networks,
             caller,
             origin=transit.parse_point(at, "at"),
             minutes=minutes,
@@ -107,89 +111,94 @@ async def nearby(
 
 
 @router.get("/catchments", summary="Areas reachable on foot within several times")
-def catchments(
+async def catchments(
     *,
-    service: Transit,
+    request: Request,
+    networks: Networks,
+    caller: AnyCaller,
+    settings: CurrentSettings,
     at: Point,
     minutes: Annotated[str, Query(description="Comma-separated, e.g. 5,10,15.")] = "5,10,15",
     time: Time = None,
-) -> JSONResponse:
-    """Polygons following the streets reached, one per time."""
-    return JSONResponse(
-        transit.catchments(
-            service,
-            origin=transit.parse_point(at, "at"),
-            minutes=transit.parse_minutes(minutes),
-            when=transit.parse_time(time),
-        )
+) -> FastJSONResponse:
+    """Polygons following the streets reached, one per time (a heavy request)."""
+    del caller  # a bad or revoked token is refused like everywhere else
+    limits = answers.Limits.from_settings(settings)
+    origin, when = transit.parse_point(at, "at"), transit.parse_time(time)
+    values = transit.parse_minutes(minutes)
+    answers.check_minutes(values, limits)
+    body = await _gate(request).run(
+        answers.catchments, networks, origin=origin, minutes=values, when=when, limits=limits
     )
+    return _answer(body)
 
 
 @router.get("/help", summary="Route to the best open place offering a service")
 async def go_to_help(
     *,
-    service: Transit,
+    networks: Networks,
     caller: AnyCaller,
     at: Point,
     need: Annotated[str, Query(description="Service code, e.g. `food`.")],
     time: Time = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """By walking time, with opening hours checked at the arrival time."""
-    from datetime import datetime
-
-    return JSONResponse(
-        transit.go_to_help(
-            service,
+    (code,) = answers.check_services([need], field="query.need")
+    return _answer(
+        answers.go_to_help(
+            networks,
             caller,
             origin=transit.parse_point(at, "at"),
-            service=need,
+            service=code,
             when=transit.parse_time(time) or datetime.now(),
         )
     )
 
 
 @router.get("/coverage", summary="Who can reach each service on foot (population coverage)")
-def coverage(
+async def coverage(
     *,
     request: Request,
-    service: Transit,
+    networks: Networks,
     caller: AnyCaller,
+    settings: CurrentSettings,
     services: Annotated[str, Query(alias="service", description="Service codes, comma-separated.")],
     minutes: Annotated[float, Query(gt=0, le=120)] = 15.0,
     time: Time = None,
     f: Annotated[Literal["json", "csv", "hxl"], Query()] = "json",
 ) -> Response:
     """The population layer's units with walking times, and the share of people covered."""
-    body, media = transit.coverage(
-        service,
-        caller,
-        getattr(request.app.state, "demand", None),
-        services=services,
-        minutes=minutes,
-        when=transit.parse_time(time),
-        fmt=f,
-    )
+    limits = answers.Limits.from_settings(settings)
+    codes = answers.check_services(services.split(","))
+    when = transit.parse_time(time)
+    demand = request.app.state.services.demand
+    service = answers.layer_service(networks, demand.points) if demand is not None else None
+    body, media = await _gate(request).run(
+        answers.coverage, service, caller, demand, services=codes, minutes=minutes,
+        when=when, fmt=f, limits=limits,
+    )  # fmt: skip
     if isinstance(body, str):
         return Response(body, media_type=media)
-    return JSONResponse(body, media_type=media)
+    return FastJSONResponse(body, media_type=media)
 
 
 @router.get("/stages", summary="Split a long walk into days ending at shelters")
-def stages(
+async def stages(
     *,
-    service: Transit,
+    request: Request,
+    networks: Networks,
     caller: AnyCaller,
+    settings: CurrentSettings,
     origin: Annotated[str, Query(alias="from")],
     destination: Annotated[str, Query(alias="to")],
     max_km: Annotated[float, Query(gt=0, le=80)] = 25.0,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Stages of at most ``max_km``, the shelters they end at, and gaps without shelter."""
-    return JSONResponse(
-        transit.stages(
-            service,
-            caller,
-            origin=transit.parse_point(origin, "from"),
-            destination=transit.parse_point(destination, "to"),
-            max_km=max_km,
-        )
+    limits = answers.Limits.from_settings(settings)
+    a, b = transit.parse_point(origin, "from"), transit.parse_point(destination, "to")
+    networks.route_service([a, b], ["origin", "destination"])
+    limits.check_route([a, b])
+    body = await _gate(request).run(
+        answers.stages, networks, caller, origin=a, destination=b, max_km=max_km, limits=limits
     )
+    return _answer(body)

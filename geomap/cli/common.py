@@ -6,13 +6,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from geomap.errors import RegistryValidationError
+from geomap.settings import Settings
 
 console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -46,7 +48,7 @@ def steps(total: int, title: str) -> Iterator[Callable[[str], None]]:
 
 def fail(exc: Exception) -> typer.Exit:
     """Print one clear line for a library error and return the exit to raise."""
-    console.print(f"[red]error:[/] {exc}")
+    console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
     return typer.Exit(code=1)
 
 
@@ -76,13 +78,36 @@ AtOpt = Annotated[
 ]
 
 
+def _where(p: dict[str, Any]) -> str:
+    where = f"feature {p['index']}" if p.get("index") is not None else ""
+    ident = f" (id {p['id']})" if p.get("id") else ""
+    field = p.get("field") or ""
+    return ": ".join(part for part in (f"{where}{ident}".strip(), field) if part)
+
+
 def print_problems(exc: RegistryValidationError) -> None:
-    """Every validation problem on its own line: feature index and id, field, message."""
-    console.print(f"[red]error:[/] {exc}; nothing was written")
-    for p in exc.problems:
-        where = f"feature {p['index']}" if p.get("index") is not None else "input"
-        ident = f" (id {p['id']})" if p.get("id") else ""
-        console.print(f"  {where}{ident}: {p['field']}: {p['message']}")
+    """A validation error: one line for one problem, else a line per problem.
+
+    Each problem names the feature (index and id), the field and why.
+    """
+    problems = exc.problems
+    if len(problems) == 1:
+        p = problems[0]
+        where = _where(p)
+        if p.get("field") == "file":
+            console.print(f"[red]error:[/] {escape(p['message'])}", highlight=False)
+        else:
+            prefix = f"{where}: " if where else ""
+            console.print(f"[red]error:[/] {escape(prefix + p['message'])}", highlight=False)
+        return
+    console.print(f"[red]error:[/] {escape(str(exc))}; nothing was written", highlight=False)
+    for p in problems:
+        console.print(escape(f"  {_where(p) or 'input'}: {p['message']}"), highlight=False)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment (a bad value reaches :func:`geomap.cli.main`)."""
+    return Settings()
 
 
 def when_opt(text: str | None) -> datetime | None:

@@ -31,17 +31,17 @@ def _place_organizations(places: Path | None, settings: Settings) -> dict[str, l
 
     if places is not None:
         return organizations_of(parse_json(places.read_bytes(), what=str(places))["features"])
-    if settings.registry_db.exists():
+    if settings.registry_url or settings.registry_db.exists():
         fc = feature_collection(open_store(settings), PLACES, ANONYMOUS)
         return organizations_of(fc["features"])
     return {}
 
 
 def _services(text: str) -> list[str]:
-    services = [s.strip() for s in text.split(",") if s.strip()]
-    if not services:
-        raise typer.BadParameter("--services must name at least one service code")
-    return services
+    """Service codes, each known (refused with the list of valid ones)."""
+    from geomap.answers import check_services
+
+    return check_services(text.split(","), field="--services")
 
 
 @app.command("population")
@@ -51,7 +51,9 @@ def coverage_population(
         Path, typer.Option("--population", help="Population layer: CSV (lon/lat), GeoJSON, GPKG.")
     ],
     services: Annotated[str, typer.Option(help="Comma-separated service codes.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the outputs (geomap-out/coverage).")
+    ] = None,
     minutes: Annotated[float, typer.Option(help="Walking time threshold.", min=0)] = 15.0,
     at: AtOpt = None,
     places: PlacesOpt = None,
@@ -84,6 +86,9 @@ def coverage_population(
 
     settings = Settings()
     codes = _services(services)
+    out_dir = out_dir or settings.output_dir / "coverage"
+    if not population.is_file():
+        raise fail(OSError(f"cannot read the population layer {population}: no such file"))
     try:
         router, sites, _ = _safe_inputs(network, places, zones, settings)
         layer = read_demand(population, population=pop_column, area=area_column, layer=pop_layer)
@@ -159,6 +164,9 @@ def coverage_gaps(
     from geomap.io import write_json
 
     settings = Settings()
+    _services(service)
+    if line is not None and not line.is_file():
+        raise fail(OSError(f"cannot read the corridor line {line}: no such file"))
     if (line is None) == (origin is None or destination is None):
         raise typer.BadParameter("give either --from and --to, or --line")
     coords: list[Any] = []

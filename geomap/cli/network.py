@@ -133,6 +133,11 @@ def network_build(
             f"network id {slug!r} must be a slug (lowercase letters, digits, '-' and '_')"
         )
     codes = _country_codes(countries) if countries is not None else None
+    from geomap.io import check_output
+
+    check_output(output)
+    if export is not None:
+        check_output(export)
     t0 = time.perf_counter()
     try:
         area = None
@@ -205,7 +210,9 @@ def network_export(path: Path, destination: Path) -> None:
     from routing import Network
 
     try:
-        written = Network.load(path).export(destination)
+        from geomap.io import check_output
+
+        written = Network.load(path).export(check_output(destination))
     except GeomapError as exc:
         raise fail(exc) from exc
     out.print(f"written: {written}")

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from geomap.cli.common import console, fail, out, print_problems
-from geomap.errors import GeomapError, RegistryValidationError
+from geomap.cli.common import console, fail, load_settings, out
+from geomap.errors import GeomapError
 from geomap.settings import Settings
 
 if TYPE_CHECKING:
-    from geomap.registry.store import SQLiteStore
+    from geomap.registry.access import Caller
+    from geomap.registry.store import RegistryStore
 
 registry_app = typer.Typer(
     help="Import and export the support-space registry.", no_args_is_help=True
@@ -24,11 +25,14 @@ token_app = typer.Typer(help="Manage API tokens (admin, on the server).", no_arg
 VIEWS = {"public": "anonymous", "partners": "partner", "all": "admin"}
 
 
-def open_store(settings: Settings) -> SQLiteStore:
-    """The registry store named by the settings."""
-    from geomap.registry.store import SQLiteStore
+def open_store(settings: Settings) -> RegistryStore:
+    """The registry store named by the settings (see :func:`geomap.service.open_registry`)."""
+    from geomap.service import open_registry
 
-    return SQLiteStore(settings.registry_db)
+    return open_registry(settings)
+
+
+CollectionOpt = Annotated[str, typer.Option(help="Registry collection: places or risk_zones.")]
 
 
 @registry_app.command("import")
@@ -41,62 +45,63 @@ def registry_import(
     ] = False,
     who: Annotated[str, typer.Option(help="Who makes the change (kept in the history).")] = "cli",
     why: Annotated[str, typer.Option(help="Why (kept in the history).")] = "import",
-    collection: Annotated[str, typer.Option(help="Registry collection.")] = "places",
+    collection: CollectionOpt = "places",
 ) -> None:
-    """Validate a GeoJSON FeatureCollection and import it, all or nothing."""
-    from geomap.registry.access import Caller
-    from geomap.registry.validate import parse_json, validate_collection
+    """Validate a GeoJSON FeatureCollection or a GeoPackage and import it, all or nothing.
 
-    settings = Settings()
+    An export of the registry (``geomap registry export``, the API's export, or ``ogr2ogr``
+    from the OGC endpoint), edited or not, imports back: unchanged records stay unchanged.
+    """
+    from geomap.registry.access import Caller
+    from geomap.registry.collections import collection_rules
+    from geomap.registry.transfer import import_features, read_import_file
+
+    settings = load_settings()
+    rules = collection_rules(collection)
+    document = read_import_file(path, rules)
+    store = open_store(settings)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise fail(OSError(f"cannot read {path}: {exc.strerror}")) from exc
-    try:
-        places = validate_collection(
-            parse_json(data, what=str(path)), country_tolerance_km=settings.country_tolerance_km
-        )
-        report = open_store(settings).import_places(
-            collection,
-            places,
-            Caller("admin", name=who),
-            why,
-            dry_run=dry_run,
+        report = import_features(
+            store, rules, document, caller=Caller("admin", name=who), why=why,
+            country_tolerance_km=settings.country_tolerance_km, dry_run=dry_run,
             retire_missing=retire_missing,
-        )
-    except RegistryValidationError as exc:
-        print_problems(exc)
-        raise typer.Exit(code=1) from exc
-    except GeomapError as exc:
-        raise fail(exc) from exc
+        )  # fmt: skip
+    finally:
+        store.close()
     counts = ", ".join(f"{n} {k}" for k, n in report.summary().items())
     prefix = "dry run, nothing written: would be " if dry_run else ""
-    out.print(f"{prefix}{counts} ({len(places)} features in {path})")
-    out.print(f"  registry: {settings.registry_db}")
+    total = sum(report.summary().values()) - len(report.retired)
+    out.print(f"{prefix}{counts} ({total} features in {path}, collection {rules.id})")
+    out.print(f"  registry: {settings.registry_url or settings.registry_db}")
 
 
 @registry_app.command("export")
 def registry_export(
-    output: Annotated[Path, typer.Option("--output", "-o", help=".geojson, or .csv for HXL.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help=".geojson, .gpkg, or .csv for HXL (places).")
+    ],
     view: Annotated[
         str, typer.Option(help="Whose view: public, partners or all (admin).")
     ] = "public",
-    collection: Annotated[str, typer.Option(help="Registry collection.")] = "places",
+    collection: CollectionOpt = "places",
 ) -> None:
-    """Export the registry as RFC 7946 GeoJSON or HXL-tagged CSV (no contact data)."""
-    from geomap.io import write_json
+    """Export the registry as RFC 7946 GeoJSON, GeoPackage or HXL-tagged CSV (no contact data)."""
     from geomap.registry.access import Caller
-    from geomap.registry.exports import feature_collection, write_hxl_csv
+    from geomap.registry.collections import collection_rules
+    from geomap.registry.transfer import check_format, export_file, export_format
 
     if view not in VIEWS:
         raise typer.BadParameter(f"view must be one of {', '.join(VIEWS)}")
+    rules = collection_rules(collection)
+    check_format(rules, export_format(output))
     caller = Caller(VIEWS[view], name="cli")
-    store = open_store(Settings())
-    if output.suffix.lower() == ".csv":
-        written = write_hxl_csv(store, collection, caller, output)
-    else:
-        written = write_json(output, feature_collection(store, collection, caller))
-    out.print(f"{store.count(collection, caller)} records ({view} view) written to {written}")
+    store = open_store(load_settings())
+    try:
+        written = export_file(store, rules, caller, output)
+        count = store.count(rules.id, caller)
+    finally:
+        store.close()
+    out.print(f"{count} records of {rules.id} ({view} view) written to {written}")
 
 
 @token_app.command("create")
@@ -109,7 +114,7 @@ def token_create(
 ) -> None:
     """Create an API token; it is printed once and only its hash is stored."""
     try:
-        token = open_store(Settings()).create_token(name, role, countries.split(","))
+        token = open_store(load_settings()).create_token(name, role, countries.split(","))
     except GeomapError as exc:
         raise fail(exc) from exc
     out.print(token)
@@ -120,7 +125,7 @@ def token_create(
 def token_list() -> None:
     """List tokens (names, roles, countries; never the secrets)."""
     table = Table("name", "role", "countries", "created", "revoked")
-    for t in open_store(Settings()).list_tokens():
+    for t in open_store(load_settings()).list_tokens():
         table.add_row(
             t["name"], t["role"], ",".join(t["countries"]), t["created_at"], t["revoked_at"] or ""
         )
@@ -131,7 +136,106 @@ def token_list() -> None:
 def token_revoke(name: str) -> None:
     """Revoke a token by name."""
     try:
-        open_store(Settings()).revoke_token(name)
+        open_store(load_settings()).revoke_token(name)
     except GeomapError as exc:
         raise fail(exc) from exc
     out.print(f"token {name!r} revoked")
+
+
+def _maintainer(who: str, country: str | None) -> Caller:
+    """The caller of server-side maintenance: an admin, or an officer of ``--as-country``."""
+    from geomap.registry.access import Caller
+
+    if country:
+        return Caller("officer", frozenset({country.strip().upper()}), who)
+    return Caller("admin", name=who)
+
+
+@registry_app.command("proposals")
+def registry_proposals(
+    country: Annotated[
+        str | None, typer.Option(help="Only proposals of this country (ISO code).")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help="pending, approved or rejected (default: all).")
+    ] = "pending",
+    collection: Annotated[str, typer.Option(help="Registry collection.")] = "places",
+) -> None:
+    """List proposals made by partners (pending ones by default), one per line.
+
+    Columns: proposal id, status, item (``@vN`` for a change of version N), country, name,
+    proposed by, when, why.
+    """
+    from geomap.registry.access import SYSTEM
+
+    store = open_store(Settings())
+    try:
+        found = store.proposals(collection, SYSTEM, status=status or None, country=country)
+    except GeomapError as exc:
+        raise fail(exc) from exc
+    for p in found:  # one line each (tab-separated), whatever the terminal's width
+        name = p.properties.get("name", {})
+        item = p.feature_id + ("" if p.base_version is None else f"@v{p.base_version}")
+        fields = (
+            p.id,
+            p.status,
+            item,
+            p.country or "",
+            name.get("es", "") if isinstance(name, dict) else str(name),
+            p.proposed_by,
+            p.proposed_at,
+            p.why,
+        )
+        out.print("\t".join(fields), markup=False, highlight=False)
+    console.print(f"{len(found)} proposal(s)")
+
+
+@registry_app.command("approve")
+def registry_approve(
+    proposal: str,
+    why: Annotated[str, typer.Option(help="Why (kept in the history).")],
+    who: Annotated[str, typer.Option(help="Who decides (kept in the history).")] = "cli",
+    as_country: Annotated[
+        str | None, typer.Option(help="Decide as an officer of this country only.")
+    ] = None,
+) -> None:
+    """Approve a proposal: it becomes a new version of its item, in one transaction."""
+    try:
+        done = open_store(Settings()).approve(proposal, _maintainer(who, as_country), why)
+    except GeomapError as exc:
+        raise fail(exc) from exc
+    out.print(f"proposal {done.id} approved: item {done.feature_id} is now current")
+
+
+@registry_app.command("reject")
+def registry_reject(
+    proposal: str,
+    why: Annotated[str, typer.Option(help="The reason (kept with the proposal).")],
+    who: Annotated[str, typer.Option(help="Who decides.")] = "cli",
+    as_country: Annotated[
+        str | None, typer.Option(help="Decide as an officer of this country only.")
+    ] = None,
+) -> None:
+    """Reject a proposal, with a reason; nothing else changes."""
+    try:
+        done = open_store(Settings()).reject(proposal, _maintainer(who, as_country), why)
+    except GeomapError as exc:
+        raise fail(exc) from exc
+    out.print(f"proposal {done.id} rejected: {done.reason}")
+
+
+@registry_app.command("feedback")
+def registry_feedback(
+    country: Annotated[str | None, typer.Option(help="Only this country (ISO code).")] = None,
+) -> None:
+    """List the anonymous reports about places, newest first: day, place, country, kind, note."""
+    from geomap.registry.access import SYSTEM
+
+    try:
+        reports = open_store(Settings()).list_feedback(SYSTEM, country=country)
+    except GeomapError as exc:
+        raise fail(exc) from exc
+    for f in reports:
+        fields = (f.received_on, f.place, f.country or "", f.kind, f.note or "")
+        out.print("\t".join(fields), markup=False, highlight=False)
+    console.print(f"{len(reports)} report(s)")

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from geomap.cli.common import BUILD_STEPS, fail, out, steps
-from geomap.errors import GeomapError
-from geomap.settings import Settings
+from geomap.cli.common import BUILD_STEPS, fail, load_settings, out, steps
 
 
 def demo(
@@ -18,11 +16,11 @@ def demo(
     """Build the Porto Alegre walking network, route between two landmarks, write the files."""
     from geomap.demo import run_demo
 
-    settings = Settings()
+    settings = load_settings()
     try:
         with steps(BUILD_STEPS + 4, "demo") as say:
             result = run_demo(settings, out_dir=out_dir, progress=say)
-    except (GeomapError, KeyError) as exc:
+    except KeyError as exc:
         raise fail(exc) from exc
     net, route = result.network, result.route
     out.print(
@@ -51,8 +49,42 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Serve the shipped demo: Porto Alegre and Aguascalientes networks and the "
+            "sample registry, prepared under --out.",
+        ),
+    ] = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the demo's networks and registry.")
+    ] = None,
 ) -> None:
-    """Run the API (no access log: coordinates, addresses and user agents are never logged)."""
+    """Run the API and the map page (no access log: coordinates and addresses never logged)."""
+    import os
+
     from api.app import run
 
-    run(Settings(), host=host, port=port, workers=workers)
+    settings = load_settings()
+    if demo:
+        from geomap.demo import prepare_demo_server
+
+        with steps(4, "serve --demo") as say:
+            settings = prepare_demo_server(settings, out_dir, progress=say)
+        out.print(f"demo networks: {settings.networks}")
+        out.print(f"demo registry: {settings.registry_db} (illustrative sample data)")
+        os.environ.update(
+            {
+                "GEOMAP_NETWORKS": str(settings.networks),
+                "GEOMAP_REGISTRY_DB": str(settings.registry_db),
+                "GEOMAP_POPULATION": str(settings.population),
+            }
+        )
+        os.environ.pop("GEOMAP_NETWORK", None)
+        os.environ.pop("GEOMAP_REGISTRY_URL", None)
+    from geomap.service import preflight
+
+    preflight(settings)
+    out.print(f"serving on http://{host}:{port}/ (map page at /, API description at /api)")
+    run(settings, host=host, port=port, workers=workers)

@@ -1,4 +1,9 @@
-"""Answers for people in transit: ``safe-route``, ``nearby``, ``catchment``, ``stages``, ``map``."""
+"""Answers for people in transit: ``safe-route``, ``nearby``, ``catchment``, ``stages``, ``map``.
+
+Each command opens its network, places and zones through :mod:`geomap.cli.inputs` (the same
+service layer the API uses) and writes the same GeoJSON answers the API serves
+(:mod:`geomap.answers`). Errors reach :func:`geomap.cli.main`, which prints one line.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from geomap.cli.common import (
     AtOpt,
@@ -15,52 +21,32 @@ from geomap.cli.common import (
     ToOpt,
     ZonesOpt,
     console,
-    fail,
+    load_settings,
     out,
     parse_point,
-    print_problems,
 )
 from geomap.cli.common import when_opt as _when
-from geomap.cli.registry import open_store
-from geomap.errors import GeomapError, RegistryValidationError
+from geomap.cli.inputs import open_inputs
+from geomap.registry.access import ANONYMOUS
 from geomap.settings import Settings
+
+OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="GeoJSON file.")]
 
 
 def _safe_inputs(
     network: Path, places: Path | None, zones: Path | None, settings: Settings
 ) -> tuple[Any, list[Any], dict[str, Any]]:
-    """A SafeRouter on a saved network, with public places and zones from files or the registry."""
-    from geomap.registry.access import ANONYMOUS
-    from geomap.registry.exports import feature_collection, iter_records
-    from geomap.registry.risk import cost_zone, validate_risk_collection
-    from geomap.registry.validate import parse_json, validate_collection
-    from geomap.transit import PLACES, site_from_properties, site_from_record
-    from routing import Network
-    from routing.safe import SafeRouter, Site
+    """``(safe router, public sites on the network, public zones)`` for the coverage commands."""
+    inputs = open_inputs(network, places, zones, settings)
+    return inputs.router, inputs.service.sites(ANONYMOUS), inputs.zone_collection
 
-    net = Network.load(network)
-    zone_fc: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    sites: list[Site] = []
-    if places is not None:
-        collection = parse_json(places.read_bytes(), what=str(places))
-        tolerance = settings.country_tolerance_km
-        sites = [
-            site_from_properties(p.id, p.properties, p.lon, p.lat)
-            for p in validate_collection(collection, country_tolerance_km=tolerance)
-            if p.properties.get("visibility") == "public"
-        ]
-    elif settings.registry_db.exists():
-        store = open_store(settings)
-        sites = [site_from_record(r) for r in iter_records(store, PLACES, ANONYMOUS)]
-        zone_fc = feature_collection(store, "risk_zones", ANONYMOUS)
-    if zones is not None:
-        zone_fc = parse_json(zones.read_bytes(), what=str(zones))
-        validate_risk_collection(zone_fc)
-    cost_zones = [
-        cost_zone(str(f["id"]), f["properties"], f["geometry"]) for f in zone_fc["features"]
-    ]
-    router = SafeRouter(net, zones=cost_zones, layer_version=1, max_snap_m=settings.max_snap_m)
-    return router, sites, zone_fc
+
+def _check_output(path: Path | None) -> None:
+    """Refuse an output path that is a folder before any work is done."""
+    if path is not None:
+        from geomap.io import check_output
+
+        check_output(path)
 
 
 def safe_route(
@@ -71,33 +57,30 @@ def safe_route(
     alternatives: Annotated[int, typer.Option(min=1, max=5)] = 1,
     places: PlacesOpt = None,
     zones: ZonesOpt = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="GeoJSON file.")] = None,
+    output: OutOpt = None,
     map_path: Annotated[Path | None, typer.Option("--map", help="Folium HTML map.")] = None,
 ) -> None:
     """The safest walking route, its exposure to risk, and the shortest route beside it."""
+    from geomap import answers
     from geomap.io import write_json
     from geomap.maps import safe_route_map, save_map
     from routing.safe import NoSafeRouteError
 
-    settings = Settings()
+    settings = load_settings()
     a, b = parse_point(origin, "--from"), parse_point(destination, "--to")
-    try:
-        router, sites, zone_fc = _safe_inputs(network, places, zones, settings)
-        answer = router.safe_route(a, b, when=_when(at), alternatives=alternatives, sites=sites)
-    except NoSafeRouteError as exc:
-        console.print(f"[red]no safe route:[/] {exc}")
-        if exc.least_risk is not None and output:
-            feature = exc.least_risk.to_geojson()
-            out.print(
-                f"least-risk route (crosses avoid zones) written: {write_json(output, feature)}"
-            )
-        raise typer.Exit(code=2) from exc
-    except RegistryValidationError as exc:
-        print_problems(exc)
-        raise typer.Exit(code=1) from exc
-    except GeomapError as exc:
-        raise fail(exc) from exc
-    for rank, report in enumerate(answer.routes, start=1):
+    _check_output(output)
+    _check_output(map_path)
+    inputs = open_inputs(network, places, zones, settings)
+    service, result = answers.route_answer(
+        inputs.deployment, ANONYMOUS, origin=a, destination=b, when=_when(at),
+        alternatives=alternatives,
+    )  # fmt: skip
+    collection = answers.safe_route_geojson(service, result)
+    if isinstance(result, NoSafeRouteError):
+        written = f"; the least-risk route is in {write_json(output, collection)}" if output else ""
+        console.print(f"[red]no safe route:[/] {escape(str(result) + written)}")
+        raise typer.Exit(code=1)
+    for rank, report in enumerate(result.routes, start=1):
         r = report.route
         out.print(
             f"route {rank}: {r.length_m:,.0f} m, {r.duration_s / 60:.0f} min, "
@@ -109,32 +92,27 @@ def safe_route(
                 f"    km {site['at_km']:.2f}: {site['name']} "
                 f"({site['distance_from_route_m']:.0f} m off)"
             )
-    cmp = answer.comparison()
+    cmp = result.comparison()
     out.print(
-        f"shortest: {answer.shortest.route.length_m:,.0f} m; the safe route is "
+        f"shortest: {result.shortest.route.length_m:,.0f} m; the safe route is "
         f"{cmp['extra_length_m']:,.0f} m longer and avoids "
         f"{cmp['metres_in_risk_zones_avoided']:,.0f} m inside risk zones"
-        + (" (night mode)" if answer.night else "")
+        + (" (night mode)" if result.night else "")
     )
     if output:
-        collection = {
-            "type": "FeatureCollection",
-            "features": [r.to_geojson() for r in answer.routes]
-            + [{**answer.shortest.to_geojson(), "id": "shortest"}],
-            "comparison": cmp,
-        }
         out.print(f"written: {write_json(output, collection)}")
     if map_path:
         fmap = safe_route_map(
-            answer.routes, router.network, zones=zone_fc, sites=sites, shortest=answer.shortest
-        )
+            result.routes, inputs.router.network, zones=inputs.zone_collection,
+            sites=service.sites(ANONYMOUS), shortest=result.shortest,
+        )  # fmt: skip
         out.print(f"map: {save_map(fmap, map_path)}")
 
 
 def nearby(
     network: Path,
     at_point: Annotated[str, typer.Option("--point", help="Where you are, lon,lat.")],
-    minutes: Annotated[float, typer.Option(help="Walking time limit.")] = 20.0,
+    minutes: Annotated[float, typer.Option(help="Walking time limit.", min=0.1, max=600)] = 20.0,
     service: Annotated[str | None, typer.Option(help="Service code.")] = None,
     open_on_arrival: Annotated[bool, typer.Option("--open", help="Open on arrival.")] = False,
     language: Annotated[str | None, typer.Option(help="Language spoken (ISO 639).")] = None,
@@ -142,30 +120,35 @@ def nearby(
     at: AtOpt = None,
     places: PlacesOpt = None,
     zones: ZonesOpt = None,
+    output: OutOpt = None,
 ) -> None:
     """Places reachable on foot within a time, by network walking time."""
-    settings = Settings()
+    from geomap import answers
+    from geomap.io import write_json
+
+    settings = load_settings()
     point = parse_point(at_point, "--point")
+    if service is not None:
+        answers.check_services([service], field="--service")
+    _check_output(output)
     when = _when(at) or (datetime.now() if open_on_arrival else None)
-    try:
-        router, sites, _ = _safe_inputs(network, places, zones, settings)
-        found = router.nearby(
-            point, sites, minutes=minutes, when=when, service=service,
-            open_on_arrival=open_on_arrival, language=language, population=population,
-        )  # fmt: skip
-    except RegistryValidationError as exc:
-        print_problems(exc)
-        raise typer.Exit(code=1) from exc
-    except GeomapError as exc:
-        raise fail(exc) from exc
+    inputs = open_inputs(network, places, zones, settings)
+    collection = answers.nearby(
+        inputs.deployment, ANONYMOUS, origin=point, minutes=minutes, when=when,
+        service=service, open_on_arrival=open_on_arrival, language=language,
+        population=population,
+    )  # fmt: skip
+    found = collection["features"]
     if not found:
         out.print(f"no place within {minutes:g} minutes on foot")
-    for item in found:
-        state = {True: "open", False: "closed", None: "hours unknown"}[item["open"]]
+    for feature in found:
+        p = feature["properties"]
+        state = {True: "open", False: "closed", None: "hours unknown"}[p["open_on_arrival"]]
         out.print(
-            f"{item['minutes']:5.1f} min  {item['distance_m']:6.0f} m  "
-            f"{item['site'].name} ({state})"
+            f"{p['walking_minutes']:5.1f} min  {p['distance_m']:6.0f} m  {p['name']} ({state})"
         )
+    if output:
+        out.print(f"written: {write_json(output, collection)}")
 
 
 def catchment(
@@ -177,57 +160,55 @@ def catchment(
     zones: ZonesOpt = None,
 ) -> None:
     """Areas reachable on foot within each time, following the streets."""
-    import shapely
-
+    from geomap import answers
     from geomap.io import write_json
 
-    settings = Settings()
+    settings = load_settings()
     point = parse_point(at_point, "--point")
     try:
         limits = [float(m) for m in minutes.split(",")]
     except ValueError:
         raise typer.BadParameter("--minutes must be numbers such as 5,10,15") from None
-    try:
-        router, _, _ = _safe_inputs(network, None, zones, settings)
-        areas = router.catchments(point, limits, when=_when(at))
-    except GeomapError as exc:
-        raise fail(exc) from exc
-    collection = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {"minutes": m},
-                "geometry": shapely.geometry.mapping(area),
-            }
-            for m, area in areas
-        ],
-    }
-    out.print(f"{len(areas)} catchments written: {write_json(output, collection)}")
+    answers.check_minutes(limits, answers.Limits(max_catchments=20, max_catchment_minutes=600))
+    _check_output(output)
+    inputs = open_inputs(network, None, zones, settings)
+    collection = answers.catchments(inputs.deployment, origin=point, minutes=limits, when=_when(at))
+    n = len(collection["features"])
+    out.print(f"{n} catchments written: {write_json(output, collection)}")
 
 
 def stages(
     network: Path,
     origin: FromOpt,
     destination: ToOpt,
-    max_km: Annotated[float, typer.Option(help="Longest day, km.")] = 25.0,
+    max_km: Annotated[float, typer.Option(help="Longest day, km.", min=0.1, max=200)] = 25.0,
     places: PlacesOpt = None,
     zones: ZonesOpt = None,
+    output: OutOpt = None,
 ) -> None:
     """Split a long safe walk into days ending at overnight shelters; report gaps."""
-    settings = Settings()
+    from geomap import answers
+    from geomap.io import write_json
+
+    settings = load_settings()
     a, b = parse_point(origin, "--from"), parse_point(destination, "--to")
-    try:
-        router, sites, _ = _safe_inputs(network, places, zones, settings)
-        report, days, gaps = router.plan_stages(a, b, sites, max_km_per_day=max_km)
-    except GeomapError as exc:
-        raise fail(exc) from exc
-    out.print(f"{report.route.length_m / 1000:.1f} km in {len(days)} day(s)")
+    _check_output(output)
+    inputs = open_inputs(network, places, zones, settings)
+    collection = answers.stages(
+        inputs.deployment, ANONYMOUS, origin=a, destination=b, max_km=max_km,
+        limits=answers.Limits(max_stage_km=200),
+    )  # fmt: skip
+    route = collection["features"][0]["properties"]
+    days = collection["stages"]
+    out.print(f"{route['length_m'] / 1000:.1f} km in {len(days)} day(s)")
     for d in days:
-        end = d.shelter.name if d.shelter else "(destination)" if d is days[-1] else "(no shelter)"
-        out.print(f"  day {d.day}: km {d.from_km:.1f} -> {d.to_km:.1f}  {end}")
-    for g in gaps:
+        last = d is days[-1]
+        end = d["shelter"]["name"] if d["shelter"] else "(destination)" if last else "(no shelter)"
+        out.print(f"  day {d['day']}: km {d['from_km']:.1f} -> {d['to_km']:.1f}  {end}")
+    for g in collection["gaps"]:
         out.print(f"  gap: km {g['from_km']:.1f} - {g['to_km']:.1f} without shelter in reach")
+    if output:
+        out.print(f"written: {write_json(output, collection)}")
 
 
 def map_export(
@@ -246,34 +227,32 @@ def map_export(
     ] = False,
 ) -> None:
     """A layered map: places by service (clustered), risk zones, the safe route, a legend."""
+    from geomap import answers
     from geomap.mapexport import layered_map, save_export
     from routing.safe import NoSafeRouteError
 
-    settings = Settings()
+    settings = load_settings()
     if (origin is None) != (destination is None):
         raise typer.BadParameter("give both --from and --to, or neither")
-    try:
-        router, sites, zone_fc = _safe_inputs(network, places, zones, settings)
-        routes: list[Any] = []
-        shortest = None
-        if origin is not None and destination is not None:
-            answer = router.safe_route(
-                parse_point(origin, "--from"), parse_point(destination, "--to"),
-                when=_when(at), sites=sites,
-            )  # fmt: skip
-            routes, shortest = list(answer.routes), answer.shortest
-        fmap = layered_map(
-            router.network, sites=sites, zones=zone_fc, routes=routes, shortest=shortest
-        )
-        written = save_export(fmap, output, self_contained=self_contained)
-    except NoSafeRouteError as exc:
-        console.print(f"[red]no safe route:[/] {exc}")
-        raise typer.Exit(code=2) from exc
-    except RegistryValidationError as exc:
-        print_problems(exc)
-        raise typer.Exit(code=1) from exc
-    except GeomapError as exc:
-        raise fail(exc) from exc
+    _check_output(output)
+    inputs = open_inputs(network, places, zones, settings)
+    sites = inputs.service.sites(ANONYMOUS)
+    routes: list[Any] = []
+    shortest = None
+    if origin is not None and destination is not None:
+        _, result = answers.route_answer(
+            inputs.deployment, ANONYMOUS, origin=parse_point(origin, "--from"),
+            destination=parse_point(destination, "--to"), when=_when(at),
+        )  # fmt: skip
+        if isinstance(result, NoSafeRouteError):
+            console.print(f"[red]no safe route:[/] {escape(str(result))}")
+            raise typer.Exit(code=1)
+        routes, shortest = list(result.routes), result.shortest
+    fmap = layered_map(
+        inputs.router.network, sites=sites, zones=inputs.zone_collection, routes=routes,
+        shortest=shortest,
+    )  # fmt: skip
+    written = save_export(fmap, output, self_contained=self_contained)
     kind = "self-contained map" if self_contained else "map"
     out.print(f"{kind}: {written} ({len(sites)} places)")
     out.print("Map data © OpenStreetMap contributors, ODbL 1.0.")

@@ -9,13 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from geomap.registry.access import Caller
-from geomap.registry.store import Query, Record, SQLiteStore
+from geomap.registry.store import Query, Record, RegistryStore
 from geomap.registry.vocab import KINDS, SERVICES
 
 _PAGE = 1000
@@ -47,7 +46,7 @@ HXL_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def iter_records(store: SQLiteStore, collection: str, caller: Caller) -> Iterator[Record]:
+def iter_records(store: RegistryStore, collection: str, caller: Caller) -> Iterator[Record]:
     """Every current record of a collection that ``caller`` may see, by id."""
     offset = 0
     while True:
@@ -58,7 +57,7 @@ def iter_records(store: SQLiteStore, collection: str, caller: Caller) -> Iterato
         offset += _PAGE
 
 
-def feature_collection(store: SQLiteStore, collection: str, caller: Caller) -> dict[str, Any]:
+def feature_collection(store: RegistryStore, collection: str, caller: Caller) -> dict[str, Any]:
     """The records ``caller`` may see as an RFC 7946 FeatureCollection."""
     return {
         "type": "FeatureCollection",
@@ -99,33 +98,27 @@ def hxl_row(record: Record) -> list[str]:
 
 
 def write_hxl_csv(
-    store: SQLiteStore, collection: str, caller: Caller, path: str | os.PathLike[str]
+    store: RegistryStore, collection: str, caller: Caller, path: str | os.PathLike[str]
 ) -> Path:
     """Write the records ``caller`` may see as HXL-tagged CSV (header row, hashtag row, data).
 
     The file is written to a temporary name and renamed into place.
     """
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            _write_hxl(fh, store, collection, caller)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    from geomap.io import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        _write_hxl(fh, store, collection, caller)
+    return Path(path)
 
 
-def hxl_text(store: SQLiteStore, collection: str, caller: Caller) -> str:
+def hxl_text(store: RegistryStore, collection: str, caller: Caller) -> str:
     """The HXL CSV as a string (for the API)."""
     buffer = io.StringIO()
     _write_hxl(buffer, store, collection, caller)
     return buffer.getvalue()
 
 
-def _write_hxl(fh: Any, store: SQLiteStore, collection: str, caller: Caller) -> None:
+def _write_hxl(fh: Any, store: RegistryStore, collection: str, caller: Caller) -> None:
     writer = csv.writer(fh)
     writer.writerow([c for c, _ in HXL_COLUMNS])
     writer.writerow([t for _, t in HXL_COLUMNS])

@@ -57,7 +57,7 @@ def test_import_needs_a_writer_of_those_countries(clients, seeded) -> None:
     before = dump(seeded.db)
     assert_problem(post_import(clients["anonymous"], SAMPLE), 401)
     assert_problem(post_import(clients["partner"], SAMPLE), 403)
-    refused = assert_problem(post_import(clients["officer-co"], SAMPLE), 422)
+    refused = assert_problem(post_import(clients["officer-co"], SAMPLE), 403)  # as PUT (issue 13)
     assert {e["field"] for e in refused["errors"]} == {"properties.country"}
     assert len(refused["errors"]) == len(SAMPLE["features"])
     assert dump(seeded.db) == before
