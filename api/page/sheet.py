@@ -204,9 +204,20 @@ def sheet(
             streets=streets,
             country=country,
             contact_labels=CONTACT_LABELS,
+            contact=_shown_contact(props.get("contact") or {}),
             svg=svg,
             qr=qr_svg(own_url),
             own_url=own_url,
         )
     )
     return html_response(html)
+
+
+def _shown_contact(contact: dict[str, Any]) -> dict[str, Any]:
+    """Public contact as printed: phone numbers stored E.164, shown as dialled nationally."""
+    from geomap.registry.phones import national
+
+    return {
+        k: national(v) if k in ("phone", "whatsapp") and isinstance(v, str) else v
+        for k, v in contact.items()
+    }

@@ -246,7 +246,7 @@ def _quiet_highs() -> Any:
     try:
         with open(os.devnull, "w") as sink:
             os.dup2(sink.fileno(), 1)
-            h = highspy.Highs()
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)

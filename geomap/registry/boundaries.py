@@ -14,8 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-#: The shipped outlines (the repository's ``data/boundaries``).
-BOUNDARIES = Path(__file__).resolve().parents[2] / "data" / "boundaries" / "countries.geojson"
+from geomap.resources import shipped_data_dir
+
+#: The shipped outlines (``data/boundaries``, installed with the package data).
+BOUNDARIES = shipped_data_dir() / "boundaries" / "countries.geojson"
 
 
 @cache

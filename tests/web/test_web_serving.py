@@ -147,7 +147,9 @@ def test_printable_sheet(client) -> None:
     assert "Contatos essenciais" in text
     assert "190" in text
     assert "Verificar antes de usar" in text
-    assert "+55 51 0000 0001" in text  # its public contact
+    from geomap.registry.phones import national, to_e164
+
+    assert national(to_e164("+55 51 0000 0001", "BR", sample=True)) in text  # its public contact
     assert "Todos os dias 07:00–21:00" in text  # hours in words
     assert "Mo-Su" not in text
     assert "Última verificação: 1 de novembro de 2026" in text
