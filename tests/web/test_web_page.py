@@ -186,7 +186,8 @@ def test_quick_exit_leaves_for_a_neutral_page_and_clears_what_was_stored(phone, 
     page.wait_for_url(f"{web_server.url}/exit")
     assert page.title() == "New tab"
     assert page.evaluate("localStorage.length") == 0
-    assert page.evaluate("caches.keys().then(k => k.length)") == 0
+    # the exit page's Clear-Site-Data finishes the wipe a moment after it loads
+    wait_until(page, "caches.keys().then(k => k.length === 0)")
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
     page.go_back()  # the map page is replaced in the history, not kept behind the exit
     assert "Ayuda" not in page.content()

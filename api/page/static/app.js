@@ -726,16 +726,23 @@
 
   // ---- forget, and the quick exit that leaves no trace the page can remove
   function wipe() {
-    var jobs = [];
+    var dropCaches = function () {
+      if (!window.caches) { return null; }
+      return caches.keys().then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); });
+    };
     try { localStorage.clear(); sessionStorage.clear(); } catch (e) { /* nothing kept */ }
-    if (window.caches) { jobs.push(caches.keys().then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); })); }
-    if (navigator.serviceWorker) { jobs.push(navigator.serviceWorker.getRegistrations().then(function (regs) { return Promise.all(regs.map(function (r) { return r.unregister(); })); })); }
-    if (window.indexedDB && indexedDB.databases) { jobs.push(indexedDB.databases().then(function (dbs) { dbs.forEach(function (db) { indexedDB.deleteDatabase(db.name); }); })); }
-    return Promise.all(jobs).catch(function () { return null; });
+    var workers = navigator.serviceWorker
+      ? navigator.serviceWorker.getRegistrations().then(function (regs) { return Promise.all(regs.map(function (r) { return r.unregister(); })); })
+      : Promise.resolve(null);
+    var dbs = (window.indexedDB && indexedDB.databases)
+      ? indexedDB.databases().then(function (list) { list.forEach(function (db) { indexedDB.deleteDatabase(db.name); }); })
+      : null;
+    // the worker goes first (it could still be filling a cache), then every cache, twice
+    return Promise.all([workers.then(dropCaches).then(dropCaches), dbs]).catch(function () { return null; });
   }
   $("exit").addEventListener("click", function () {
     var leave = function () { location.replace("/exit"); };
-    setTimeout(leave, 600);
+    setTimeout(leave, 1500);
     wipe().then(leave);
   });
   $("forget").addEventListener("click", function () {
