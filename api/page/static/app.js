@@ -731,6 +731,8 @@
       return caches.keys().then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); });
     };
     try { localStorage.clear(); sessionStorage.clear(); } catch (e) { /* nothing kept */ }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) { navigator.serviceWorker.controller.postMessage("forget"); }
+    var later = function () { return new Promise(function (done) { setTimeout(done, 300); }); };
     var workers = navigator.serviceWorker
       ? navigator.serviceWorker.getRegistrations().then(function (regs) { return Promise.all(regs.map(function (r) { return r.unregister(); })); })
       : Promise.resolve(null);
@@ -738,7 +740,7 @@
       ? indexedDB.databases().then(function (list) { list.forEach(function (db) { indexedDB.deleteDatabase(db.name); }); })
       : null;
     // the worker goes first (it could still be filling a cache), then every cache, twice
-    return Promise.all([workers.then(dropCaches).then(dropCaches), dbs]).catch(function () { return null; });
+    return Promise.all([workers.then(dropCaches).then(later).then(dropCaches), dbs]).catch(function () { return null; });
   }
   $("exit").addEventListener("click", function () {
     var leave = function () { location.replace("/exit"); };

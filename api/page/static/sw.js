@@ -19,7 +19,7 @@ var KEPT = /^\/(networks|collections\/(places|risk_zones)\/items)/;
 var LIVE = /^\/(nearby|routes\/safe|help|feedback)/;
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(ASSETS).then(function (cache) { return cache.addAll(PRECACHE); })
+  event.waitUntil(caches.open(ASSETS).then(function (cache) { return forgotten ? null : cache.addAll(PRECACHE); })
     .then(function () { return self.skipWaiting(); }));
 });
 
@@ -31,6 +31,20 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// the quick exit: once told to forget, the worker keeps nothing more and drops what it kept
+var forgotten = false;
+function dropAll() {
+  return caches.keys().then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); });
+}
+self.addEventListener("message", function (event) {
+  if (event.data === "forget") { forgotten = true; event.waitUntil(dropAll()); }
+});
+function keep(cacheName, request, copy) {
+  if (forgotten) { return; }
+  caches.open(cacheName).then(function (cache) { return forgotten ? null : cache.put(request, copy); })
+    .then(function () { return forgotten ? dropAll() : null; });
+}
+
 function offline() {
   return new Response('{"detail":"offline"}', {
     status: 503, headers: { "Content-Type": "application/json", "X-Geomap-Offline": "1" }
@@ -40,8 +54,7 @@ function offline() {
 function networkFirst(request, cacheName, loose) {
   return fetch(request).then(function (response) {
     if (response.ok && cacheName) {
-      var copy = response.clone();
-      caches.open(cacheName).then(function (cache) { cache.put(request, copy); });
+      keep(cacheName, request, response.clone());
     }
     return response;
   }).catch(function () {
@@ -62,10 +75,7 @@ function saved(hit) {
 function cacheFirst(request, cacheName) {
   return caches.match(request).then(function (hit) {
     return hit || fetch(request).then(function (response) {
-      if (response.ok) {
-        var copy = response.clone();
-        caches.open(cacheName).then(function (cache) { cache.put(request, copy); });
-      }
+      if (response.ok) { keep(cacheName, request, response.clone()); }
       return response;
     });
   }).catch(function () { return offline(); });
