@@ -42,18 +42,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare(folder: Path) -> tuple[Path, Path, list[tuple[float, float]]]:
-    """Network, registry with the samples, and 400 random points near streets."""
+def postgres_cluster() -> tuple[object, str]:
+    """A private PostgreSQL/PostGIS cluster (as the tests start one) and a fresh database URL."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from postgres import Cluster, find_bindir, postgis_installed  # type: ignore[import-not-found]
+
+    bindir = find_bindir()
+    if bindir is None or not postgis_installed(bindir):
+        sys.exit("PostgreSQL with PostGIS is missing: apt-get install postgresql postgis")
+    cluster = Cluster(bindir)
+    cluster.start()
+    return cluster, cluster.new_database()
+
+
+def prepare(
+    folder: Path, *, registry_url: str | None = None
+) -> tuple[Path, Path, list[tuple[float, float]]]:
+    """Network, registry with the samples, and 400 random points near streets.
+
+    The registry is a SQLite file in ``folder``, or the PostGIS database ``registry_url``.
+    """
     from geomap.registry.access import SYSTEM
     from geomap.registry.risk import validate_risk_collection
-    from geomap.registry.store import SQLiteStore
+    from geomap.registry.store import SQLiteStore, open_store
     from geomap.registry.validate import validate_collection
     from routing import network_from_file
 
     network = network_from_file(DATA / "porto_alegre.osm.pbf", "walk")
     net_path = network.save(folder / "poa.npz")
     db = folder / "registry.sqlite"
-    store = SQLiteStore(db)
+    store = open_store(registry_url) if registry_url else SQLiteStore(db)
     places = json.loads((DATA / "sample_registry.geojson").read_text())
     zones = json.loads((DATA / "sample_risk_zones.geojson").read_text())
     store.import_places("places", validate_collection(places), SYSTEM, "bench")
@@ -137,17 +155,53 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--store", choices=("sqlite", "postgis", "both"), default="both")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
+    stores = ("sqlite", "postgis") if args.store == "both" else (args.store,)
+    load_before = os.getloadavg()
+    results: dict[str, dict[str, float]] = {}
+    for store in stores:
+        for name, r in run_store(store, args).items():
+            results[f"{store}:{name}"] = r
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "settings": vars(args),
+        "results": results,
+    }
+    write_report(report, args)
+
+
+def run_store(store: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """Serve the sample registry from ``store`` and run wrk against both endpoints."""
     folder = Path(tempfile.mkdtemp(prefix="geomap-load-"))
-    net_path, db, points = prepare(folder)
+    cluster, registry_url = postgres_cluster() if store == "postgis" else (None, None)
+    try:
+        return _serve_and_load(folder, registry_url, args)
+    finally:
+        if cluster is not None:
+            cluster.stop()  # type: ignore[attr-defined]
+
+
+def _serve_and_load(
+    folder: Path, registry_url: str | None, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    net_path, db, points = prepare(folder, registry_url=registry_url)
     port = free_port()
     env = {
         **os.environ,
         "GEOMAP_REGISTRY_DB": str(db),
         "GEOMAP_NETWORK": str(net_path),
     }
+    env.pop("GEOMAP_NETWORKS", None)
+    if registry_url:
+        env["GEOMAP_REGISTRY_URL"] = registry_url
+    else:
+        env.pop("GEOMAP_REGISTRY_URL", None)
     log = (folder / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "geomap", "serve", "--port", str(port),
@@ -175,7 +229,7 @@ def main() -> None:
             f"/routes/safe?from={a[0]},{a[1]}&to={b[0]},{b[1]}"
             for a, b in zip(points[::2], points[1::2], strict=True)
         ]
-        results = {}
+        results: dict[str, dict[str, float]] = {}
         for name, paths in (("nearby_20min", nearby), ("safe_route", routes)):
             print(f"wrk {name}: {args.connections} connections, {args.duration} s", flush=True)
             results[name] = run_wrk(
@@ -188,12 +242,12 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         log.close()
-    report = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "settings": vars(args),
-        "results": results,
-    }
+    return results
+
+
+def write_report(report: dict, args: argparse.Namespace) -> None:
+    """``api_load.json`` and ``api_load.md`` under benchmarks/results."""
+    results = report["results"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "api_load.json").write_text(json.dumps(report, indent=2))
     lines = [
@@ -202,9 +256,12 @@ def main() -> None:
         f"Run {report['date']} on {os.cpu_count()} CPUs; `geomap serve --workers {args.workers}`"
         f" (no access log); wrk with {args.connections} connections for {args.duration} s per "
         "endpoint, random points near streets in central Porto Alegre; sample registry and "
-        "risk layer. The same machine runs the server and wrk.",
+        "risk layer, on a SQLite file and on PostGIS (a private PostgreSQL cluster, "
+        "`GEOMAP_REGISTRY_URL`). The same machine (2 cores, shared) runs the server, the "
+        f"database and wrk; load average before {report['load_average_before'][0]:.2f}, after "
+        f"{report['load_average_after'][0]:.2f}.",
         "",
-        "| endpoint | p50 | p90 | p99 | requests/s | errors | p99 < 100 ms, 0 errors |",
+        "| store:endpoint | p50 | p90 | p99 | requests/s | errors | p99 < 100 ms, 0 errors |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():

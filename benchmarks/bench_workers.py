@@ -254,8 +254,9 @@ def main() -> None:
               "|---|---|---|---|"]  # fmt: skip
     for run in runs:
         worst = max(run["later_uss_over_first_rss"], default=0.0)
+        verdict = "**PASS**" if run["target_later_at_most_25pct"] else "**FAIL**"
         lines.append(
-            f"| {run['workers']} | {'**PASS**' if run['target_later_at_most_25pct'] else '**FAIL**'}"
+            f"| {run['workers']} | {verdict}"
             f" (worst {worst:.1%}) | {run['first_answer_s']:.2f} | {run['all_workers_up_s']:.2f} |"
         )
     lines += [
