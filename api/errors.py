@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from geomap.answers import QuestionError
+from geomap.answers import LimitError, QuestionError
 from geomap.deployment import DifferentNetworksError, OutsideNetworksError
 from geomap.errors import (
     AuthenticationError,
@@ -60,6 +60,7 @@ class UnsupportedMediaTypeError(MalformedRequestError):
 #: The most specific class in an exception's MRO decides.
 STATUS: dict[type[Exception], tuple[int, str | None]] = {
     UnsupportedMediaTypeError: (415, "Content-Type"),
+    LimitError: (422, None),
     QuestionError: (400, None),
     OutsideNetworksError: (422, "point"),
     DifferentNetworksError: (422, "route"),

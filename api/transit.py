@@ -11,6 +11,18 @@ from datetime import datetime
 
 from api.errors import MalformedRequestError
 
+_LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)"
+_LAT = r"-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?)"
+#: ``lon,lat`` in degrees, as the OpenAPI document declares it (checked by FastAPI).
+POINT_PATTERN = f"^{_LON},{_LAT}$"
+#: One to eight points ``lon,lat;lon,lat``.
+POINTS_PATTERN = f"^{_LON},{_LAT}(;{_LON},{_LAT}){{0,7}}$"
+#: ``west,south,east,north`` in degrees (order and size are checked by the answer).
+BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
+_MINUTE = r"([0-9]+(\.[0-9]+)?)"
+#: Comma-separated minutes (how many and how long is checked against the server's limits).
+MINUTES_PATTERN = f"^{_MINUTE}(,{_MINUTE}){{0,99}}$"
+
 
 def _problem(field: str, message: str) -> MalformedRequestError:
     return MalformedRequestError(
