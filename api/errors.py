@@ -44,6 +44,18 @@ PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("geomap.api")
 
 
+#: What a parameter's ``pattern`` (declared in the OpenAPI document) asks for, in words.
+PATTERN_MESSAGES: dict[str, str] = {}
+
+
+def _message(error: Any) -> str:
+    """A validation error's message; a pattern mismatch says what the pattern asks for."""
+    if error.get("type") == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        return PATTERN_MESSAGES.get(pattern, "not of the form the API document (/api) gives")
+    return str(error.get("msg", "invalid"))
+
+
 class MalformedRequestError(RegistryValidationError):
     """A request that cannot be read: bad query parameter, header, JSON or media type."""
 
@@ -162,7 +174,7 @@ async def _validation_handler(request: Request, exc: Exception) -> ProblemRespon
             "index": None,
             "id": None,
             "field": ".".join(str(part) for part in e.get("loc", ())),
-            "message": str(e.get("msg", "invalid")),
+            "message": _message(e),
         }
         for e in exc.errors()
     ]

@@ -76,9 +76,11 @@ def _downgrade_schema(schema: Any) -> Any:
     for key in _SCHEMA_LISTS:
         if isinstance(out.get(key), list):
             out[key] = [_downgrade_schema(s) for s in out[key]]
-    if "prefixItems" in out:
+    if "prefixItems" in out:  # a tuple: 3.0 has arrays of one item schema only
         items = [_downgrade_schema(s) for s in out.pop("prefixItems")]
-        out.setdefault("items", items[0] if len({repr(i) for i in items}) == 1 else {})
+        bare = [{k: v for k, v in i.items() if k not in ("title", "description")} for i in items]
+        distinct = [b for n, b in enumerate(bare) if b not in bare[:n]]
+        out.setdefault("items", distinct[0] if len(distinct) == 1 else {"anyOf": distinct})
         out.setdefault("minItems", len(items))
     if "const" in out:
         out["enum"] = [out.pop("const")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from api.errors import MalformedRequestError
+from api.errors import PATTERN_MESSAGES, MalformedRequestError
 
 _LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)"
 _LAT = r"-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?)"
@@ -22,6 +22,14 @@ BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
 _MINUTE = r"([0-9]+(\.[0-9]+)?)"
 #: Comma-separated minutes (how many and how long is checked against the server's limits).
 MINUTES_PATTERN = f"^{_MINUTE}(,{_MINUTE}){{0,99}}$"
+PATTERN_MESSAGES.update(
+    {
+        POINT_PATTERN: "must be 'lon,lat' in degrees (longitude -180..180, latitude -90..90)",
+        POINTS_PATTERN: "must be 1 to 8 points 'lon,lat;lon,lat' in degrees",
+        BBOX_PATTERN: "must be four numbers in degrees: west,south,east,north",
+        MINUTES_PATTERN: "must be positive numbers of minutes such as 5,10,15",
+    }
+)
 
 
 def _problem(field: str, message: str) -> MalformedRequestError:

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from api import transit
 from api.deps import AnyCaller, CurrentSettings, Networks, check_query
+from api.errors import PATTERN_MESSAGES
 from api.limits import HeavyGate
 from api.responses import FastJSONResponse
 from api.transit import MINUTES_PATTERN, POINT_PATTERN, POINTS_PATTERN
@@ -38,6 +39,10 @@ Time = Annotated[
 _CODES = "|".join(SERVICES)
 SERVICE_PATTERN = f"^({_CODES})$"
 SERVICES_PATTERN = f"^({_CODES})(,({_CODES}))*$"
+PATTERN_MESSAGES[SERVICE_PATTERN] = f"must be one service code: {', '.join(SERVICES)}"
+PATTERN_MESSAGES[SERVICES_PATTERN] = (
+    f"must be service codes, comma-separated: {', '.join(SERVICES)}"
+)
 NO_STORE = {"Cache-Control": "no-store"}
 #: The answers are GeoJSON (declared beside FastAPI's default ``application/json``).
 GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/geo+json": {}}}}
