@@ -52,7 +52,8 @@ def _message(error: Any) -> str:
     """A validation error's message; a pattern mismatch says what the pattern asks for."""
     if error.get("type") == "string_pattern_mismatch":
         pattern = str((error.get("ctx") or {}).get("pattern", ""))
-        return PATTERN_MESSAGES.get(pattern, "not of the form the API document (/api) gives")
+        if pattern in PATTERN_MESSAGES:
+            return PATTERN_MESSAGES[pattern]
     return str(error.get("msg", "invalid"))
 
 
