@@ -11,8 +11,9 @@ from datetime import datetime
 
 from api.errors import PATTERN_MESSAGES, MalformedRequestError
 
-_LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)"
-_LAT = r"-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?)"
+_SMALL = r"([eE]-[0-9]+)?"  # 1e-07, as JSON writers put tiny numbers
+_LON = rf"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?{_SMALL})"
+_LAT = rf"-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?{_SMALL})"
 #: ``lon,lat`` in degrees, as the OpenAPI document declares it (checked by FastAPI).
 POINT_PATTERN = f"^{_LON},{_LAT}$"
 #: One to eight points ``lon,lat;lon,lat``.
