@@ -32,6 +32,9 @@ _bearer = HTTPBearer(
     description="An API token: `Authorization: Bearer <token>`. Reading works without one.",
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: An entity tag (RFC 9110): optionally weak, in double quotes, no comma (one tag only).
+ETAG_PATTERN = r'^(W/)?"[!#-+\--~]*"$'
+_ETAG = re.compile(ETAG_PATTERN)
 
 
 def _problem(field: str, message: str) -> MalformedRequestError:
@@ -127,6 +130,7 @@ def get_if_match(
         Header(
             alias="If-Match",
             description="The item's current ETag, as given by GET (optimistic locking).",
+            json_schema_extra={"pattern": ETAG_PATTERN},
         ),
     ] = None,
 ) -> str:
@@ -146,7 +150,7 @@ def get_if_match(
         )
     if value == "*" or "," in value:
         raise _problem("If-Match", "If-Match must carry exactly one ETag, as given by GET")
-    if not value.endswith('"') or not value.removeprefix("W/").startswith('"') or len(value) < 2:
+    if not _ETAG.match(value):
         raise _problem("If-Match", "If-Match must be the ETag in double quotes, as given by GET")
     return value  # a weak W/"…" tag is well-formed but never matches (412, strong comparison)
 
@@ -157,6 +161,7 @@ def get_reason(
         Header(
             alias="X-Change-Reason",
             description="Why the change is made; kept in the item's history (UTF-8).",
+            json_schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f]*$", "maxLength": MAX_REASON_CHARS},
         ),
     ] = None,
 ) -> str:

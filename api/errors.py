@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from geomap.answers import QuestionError
+from geomap.answers import LimitError, QuestionError
 from geomap.deployment import DifferentNetworksError, OutsideNetworksError
 from geomap.errors import (
     AuthenticationError,
@@ -44,6 +44,19 @@ PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("geomap.api")
 
 
+#: What a parameter's ``pattern`` (declared in the OpenAPI document) asks for, in words.
+PATTERN_MESSAGES: dict[str, str] = {}
+
+
+def _message(error: Any) -> str:
+    """A validation error's message; a pattern mismatch says what the pattern asks for."""
+    if error.get("type") == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        if pattern in PATTERN_MESSAGES:
+            return PATTERN_MESSAGES[pattern]
+    return str(error.get("msg", "invalid"))
+
+
 class MalformedRequestError(RegistryValidationError):
     """A request that cannot be read: bad query parameter, header, JSON or media type."""
 
@@ -60,6 +73,7 @@ class UnsupportedMediaTypeError(MalformedRequestError):
 #: The most specific class in an exception's MRO decides.
 STATUS: dict[type[Exception], tuple[int, str | None]] = {
     UnsupportedMediaTypeError: (415, "Content-Type"),
+    LimitError: (422, None),
     QuestionError: (400, None),
     OutsideNetworksError: (422, "point"),
     DifferentNetworksError: (422, "route"),
@@ -161,7 +175,7 @@ async def _validation_handler(request: Request, exc: Exception) -> ProblemRespon
             "index": None,
             "id": None,
             "field": ".".join(str(part) for part in e.get("loc", ())),
-            "message": str(e.get("msg", "invalid")),
+            "message": _message(e),
         }
         for e in exc.errors()
     ]

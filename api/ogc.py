@@ -231,8 +231,11 @@ def _filter(
 ) -> cql.Filter | None:
     """The CQL2 filter of a request with its plain equality parameters ANDed in."""
     parts: list[Any] = []
+    if lang is not None and lang not in cql.LANGUAGES:
+        known = ", ".join(cql.LANGUAGES)
+        raise _problem("query.filter-lang", f"unknown filter-lang; use one of {known}")
     try:
-        if text is not None:  # filter-lang alone changes nothing
+        if text is not None:  # a known filter-lang alone changes nothing
             parts.append(cql.parse_filter(text, lang or "cql2-text", spec.queryables).tree)
         for name, value in equal.items():
             if value is not None:

@@ -33,6 +33,7 @@ _READ_ERRORS = {
     "400": "Bad request: a query parameter or header is invalid.",
     "401": "The token is unknown or revoked.",
     "404": "No such resource, or one the caller may not see.",
+    "422": "Well formed, but it cannot be answered: a point off every network, a limit passed.",
     "500": "The server failed; nothing about it is disclosed.",
     "503": "Busy, or that part of the service is not configured: retry after `Retry-After`.",
 }
@@ -75,9 +76,11 @@ def _downgrade_schema(schema: Any) -> Any:
     for key in _SCHEMA_LISTS:
         if isinstance(out.get(key), list):
             out[key] = [_downgrade_schema(s) for s in out[key]]
-    if "prefixItems" in out:
+    if "prefixItems" in out:  # a tuple: 3.0 has arrays of one item schema only
         items = [_downgrade_schema(s) for s in out.pop("prefixItems")]
-        out.setdefault("items", items[0] if len({repr(i) for i in items}) == 1 else {})
+        bare = [{k: v for k, v in i.items() if k not in ("title", "description")} for i in items]
+        distinct = [b for n, b in enumerate(bare) if b not in bare[:n]]
+        out.setdefault("items", distinct[0] if len(distinct) == 1 else {"anyOf": distinct})
         out.setdefault("minItems", len(items))
     if "const" in out:
         out["enum"] = [out.pop("const")]
@@ -120,12 +123,26 @@ def _downgrade_schema(schema: Any) -> Any:
 def _downgrade_operation(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if "schema" in parameter:
-            parameter["schema"] = _downgrade_schema(parameter["schema"])
+            schema = _downgrade_schema(parameter["schema"])
+            # a parameter is given or absent: ``str | None = None`` is optional, not null
+            schema.pop("nullable", None)
+            parameter["schema"] = schema
     bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
     for body in bodies:
         for content in body.get("content", {}).values():
             if "schema" in content:
                 content["schema"] = _downgrade_schema(content["schema"])
+
+
+#: Headers the routes take as optional to answer their absence themselves (428 Precondition
+#: Required for a change without ``If-Match``, RFC 6585) but that a change needs.
+_REQUIRED_HEADERS = ("If-Match",)
+
+
+def _required_headers(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name") in _REQUIRED_HEADERS:
+            parameter["required"] = True
 
 
 def _problem_responses(operation: dict[str, Any], method: str) -> None:
@@ -175,22 +192,28 @@ def _renamed(value: Any, schema: str) -> Any:
     return value
 
 
-def _for_collection(operation: dict[str, Any], spec: CollectionSpec) -> dict[str, Any]:
-    """One operation of a ``/collections/{collectionId}/…`` path, for one collection."""
+def _for_collection(operation: dict[str, Any], spec: CollectionSpec, path: str) -> dict[str, Any]:
+    """One operation of a ``/collections/{collectionId}/…`` path, for one collection.
+
+    The collection's own filter parameters (``kind``, ``status``, ...) are those of its
+    ``/items``; a parameter of the same name elsewhere (a proposal's ``status``) is another.
+    """
     out: dict[str, Any] = _renamed(copy.deepcopy(operation), spec.schema)
     out["operationId"] = f"{spec.id}.{operation.get('operationId', '')}"
+    items = path.endswith("/items")
     kept = []
     for parameter in out.get("parameters", []):
         name = parameter.get("name")
         if parameter.get("in") == "path" and name == "collectionId":
             continue
-        if name in _COLLECTION_PARAMETERS and name not in spec.parameters:
+        own = items and name in _COLLECTION_PARAMETERS
+        if own and name not in spec.parameters:
             continue
         schema = parameter.get("schema", {})
         enums = {"kind": spec.kinds, "status": spec.statuses}
-        if enums.get(name):
+        if own and enums.get(name):
             parameter["schema"] = {**schema, "enum": list(enums[name])}
-        if name == "services" and spec.services:
+        if own and name == "services" and spec.services:
             codes = "|".join(spec.services)
             parameter["schema"] = {**schema, "pattern": f"^({codes})(,({codes}))*$"}
         if name == "f" and "hxl" in str(schema) and spec.id != "places":
@@ -216,7 +239,8 @@ def _expand_collections(doc: dict[str, Any], specs: dict[str, CollectionSpec]) -
         for spec in specs.values():
             concrete = path.replace("{collectionId}", spec.id)
             paths[concrete] = {
-                method: _for_collection(operation, spec) for method, operation in operations.items()
+                method: _for_collection(operation, spec, path)
+                for method, operation in operations.items()
             }
     doc["paths"] = dict(sorted(paths.items()))
 
@@ -242,6 +266,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         for method, operation in path.items():
             _problem_responses(operation, method)
             _downgrade_operation(operation)
+            _required_headers(operation)
     _expand_collections(doc, getattr(app.state, "collections", {}))
     doc["openapi"] = OPENAPI_VERSION
     return doc

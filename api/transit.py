@@ -9,7 +9,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from api.errors import MalformedRequestError
+from api.errors import PATTERN_MESSAGES, MalformedRequestError
+
+_SMALL = r"([eE]-[0-9]+)?"  # 1e-07, as JSON writers put tiny numbers
+_LON = rf"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?{_SMALL})"
+_LAT = rf"-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?{_SMALL})"
+#: ``lon,lat`` in degrees, as the OpenAPI document declares it (checked by FastAPI).
+POINT_PATTERN = f"^{_LON},{_LAT}$"
+#: One to eight points ``lon,lat;lon,lat``.
+POINTS_PATTERN = f"^{_LON},{_LAT}(;{_LON},{_LAT}){{0,7}}$"
+#: ``west,south,east,north`` in degrees (order and size are checked by the answer).
+BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
+_MINUTE = r"([0-9]+(\.[0-9]+)?)"
+#: Comma-separated minutes (how many and how long is checked against the server's limits).
+MINUTES_PATTERN = f"^{_MINUTE}(,{_MINUTE}){{0,99}}$"
+PATTERN_MESSAGES.update(
+    {
+        POINT_PATTERN: "must be 'lon,lat' in degrees (longitude -180..180, latitude -90..90)",
+        POINTS_PATTERN: "must be 1 to 8 points 'lon,lat;lon,lat' in degrees",
+        BBOX_PATTERN: "must be four numbers in degrees: west,south,east,north",
+        MINUTES_PATTERN: "must be positive numbers of minutes such as 5,10,15",
+    }
+)
 
 
 def _problem(field: str, message: str) -> MalformedRequestError:

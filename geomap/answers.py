@@ -42,7 +42,11 @@ class QuestionError(RegistryValidationError):
 
 
 class LimitError(QuestionError):
-    """A question asking for more work than the server's limits allow (400)."""
+    """A question asking for more work than the server's limits allow (422).
+
+    The request is well formed (the OpenAPI document cannot know a deployment's limits), so it
+    is unprocessable rather than bad.
+    """
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup
@@ -20,9 +21,11 @@ from api.errors import MalformedRequestError
 from api.page import content, i18n
 from api.page.settings import PageSettings
 from api.page.streets import StreetIndex, parse_bbox
+from api.transit import BBOX_PATTERN
 from geomap import hours
+from geomap.basemap import MAX_ZOOM, MIN_ZOOM
 from geomap.deployment import OutsideNetworksError
-from geomap.errors import ServiceUnavailableError
+from geomap.errors import NotFoundError, ServiceUnavailableError
 from geomap.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -297,7 +300,10 @@ def index_response(request: Request, lang: str | None) -> Response:
 @router.get("/streets", summary="Streets of the walking network in a box (the page's basemap)")
 def streets(
     request: Request,
-    bbox: Annotated[str, Query(description="west,south,east,north in degrees (small boxes).")],
+    bbox: Annotated[
+        str,
+        Query(description="west,south,east,north in degrees (small boxes).", pattern=BBOX_PATTERN),
+    ],
 ) -> JSONResponse:
     """GeoJSON MultiLineStrings (major and minor streets), simplified for drawing."""
     box = parse_bbox(bbox)
@@ -311,13 +317,21 @@ def streets(
 
 
 @router.get("/basemap/{z}/{x}/{y}.json", summary="A tile of the page's vector basemap")
-def basemap_tile(request: Request, z: int, x: int, y: int) -> Response:
-    """Streets with names, water, parks and land use of a web-mercator tile (quantized)."""
-    from geomap.basemap import MAX_ZOOM, MIN_ZOOM, TileError, tile_bounds
+def basemap_tile(
+    request: Request,
+    z: Annotated[int, PathParam(ge=MIN_ZOOM, le=MAX_ZOOM)],
+    x: Annotated[int, PathParam(ge=0, lt=2**MAX_ZOOM)],
+    y: Annotated[int, PathParam(ge=0, lt=2**MAX_ZOOM)],
+) -> Response:
+    """Streets with names, water, parks and land use of a web-mercator tile (quantized).
 
+    A column or row beyond the zoom level's tile matrix is no tile: 404.
+    """
+    from geomap.basemap import TileError, tile_bounds
+
+    if not (x < 2**z and y < 2**z):
+        raise NotFoundError(f"no tile {z}/{x}/{y}: zoom {z} has {2**z} columns and rows")
     try:
-        if not (MIN_ZOOM <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-            raise TileError(f"tile {z}/{x}/{y} is outside the basemap (zoom {MIN_ZOOM}-{MAX_ZOOM})")
         network = _covering(request, tile_bounds(z, x, y))
         tile = basemap_of(request, network).tile(z, x, y) if network is not None else {
             "z": z, "x": x, "y": y, "extent": 4096, "names": [], "streets": []

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from api.errors import MalformedRequestError
+from geomap.answers import LimitError
+from geomap.errors import RegistryValidationError
 from routing.network import Network
 
 #: Largest box served, in square degrees (about 11 km × 11 km near the equator).
@@ -34,16 +36,27 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     Raises
     ------
     MalformedRequestError
-        For anything else, or a box larger than :data:`MAX_AREA_DEG2`.
+        For anything but four numbers in degrees.
+    RegistryValidationError
+        For a box with west >= east or south >= north (422).
+    LimitError
+        For a box larger than :data:`MAX_AREA_DEG2` (422).
     """
     try:
         w, s, e, n = (float(v) for v in text.split(","))
     except ValueError:
         raise _problem("bbox must be four numbers: west,south,east,north") from None
-    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-        raise _problem("bbox must be west,south,east,north with west < east, south < north")
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
+        raise _problem("bbox must be four numbers in degrees: west,south,east,north")
+    if not (w < e and s < n):  # well formed, but no box (422)
+        message = "bbox must be west,south,east,north with west < east, south < north"
+        raise RegistryValidationError(
+            [{"index": None, "id": None, "field": "query.bbox", "message": message}], message
+        )
     if (e - w) * (n - s) > MAX_AREA_DEG2:
-        raise _problem(f"bbox is too large for streets (at most {MAX_AREA_DEG2} square degrees)")
+        raise LimitError(
+            "query.bbox", f"bbox is too large for streets (at most {MAX_AREA_DEG2} square degrees)"
+        )
     return w, s, e, n
 
 

@@ -20,6 +20,8 @@ from api import editing
 from api.deps import AnyCaller, Store, check_query
 from api.errors import MalformedRequestError
 from geomap.errors import AuthenticationError
+from geomap.registry.store import FEEDBACK_KINDS
+from geomap.registry.store.records import MAX_NOTE_CHARS
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Feedback"])
 
@@ -48,7 +50,33 @@ def _read(body: Any) -> tuple[str, str, str | None]:
     return place, kind, note
 
 
-@router.post("/feedback", summary="Report a problem with a place (anonymous)", status_code=202)
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "place": {"type": "string", "minLength": 1},
+                        "kind": {"type": "string", "enum": list(FEEDBACK_KINDS)},
+                        "note": {"type": "string", "maxLength": MAX_NOTE_CHARS},
+                    },
+                    "required": ["place", "kind"],
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/feedback",
+    summary="Report a problem with a place (anonymous)",
+    status_code=202,
+    openapi_extra=_BODY,
+)
 async def post_feedback(*, request: Request, store: Store) -> JSONResponse:
     """Keep an anonymous report; officers of the place's country read it."""
     body = await editing.read_json(request, ("application/json",))

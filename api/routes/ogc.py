@@ -237,11 +237,21 @@ def items(
     summary="Queryables",
     operation_id="getQueryables",
     response_class=SchemaResponse,
-    responses={200: {"model": QueryablesModel}},
+    responses={200: {"model": QueryablesModel, "content": {"application/json": {}}}},
 )
-def collection_queryables(*, spec: Collection, base: BaseUrl, fmt: Format) -> SchemaResponse:
-    """The properties a `filter` or `sortby` may name, as a JSON Schema."""
-    return SchemaResponse(ogc.queryables(spec, base))
+def collection_queryables(
+    *, request: Request, spec: Collection, base: BaseUrl, fmt: Format
+) -> JSONResponse:
+    """The properties a `filter` or `sortby` may name, as a JSON Schema.
+
+    Served as ``application/schema+json``, or as ``application/json`` to a client that asks
+    for JSON without naming JSON Schema (GDAL's OAPIF driver before 3.7 refuses the former).
+    """
+    doc = ogc.queryables(spec, base)
+    accept = request.headers.get("accept", "").lower()
+    if "application/json" in accept and ogc.SCHEMA_JSON not in accept and "*/*" not in accept:
+        return JSONResponse(doc)
+    return SchemaResponse(doc)
 
 
 @router.get(

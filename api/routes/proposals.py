@@ -90,6 +90,15 @@ def _propose(
     summary="Propose a new item or a change",
     operation_id="createProposal",
     status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": {"$ref": "#/components/schemas/PlaceFeatureIn"}}
+                for media in editing.FEATURE_TYPES
+            },
+        }
+    },
 )
 async def create_proposal(
     *,

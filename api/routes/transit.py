@@ -19,17 +19,33 @@ from fastapi.responses import Response
 
 from api import transit
 from api.deps import AnyCaller, CurrentSettings, Networks, check_query
+from api.errors import PATTERN_MESSAGES
 from api.limits import HeavyGate
 from api.responses import FastJSONResponse
+from api.transit import MINUTES_PATTERN, POINT_PATTERN, POINTS_PATTERN
 from geomap import answers
+from geomap.registry.vocab import SERVICES
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Routes for people in transit"])
 
-Point = Annotated[str, Query(description="A point as `lon,lat`.")]
+Point = Annotated[str, Query(description="A point as `lon,lat`.", pattern=POINT_PATTERN)]
 Time = Annotated[
-    str | None, Query(description="Local date-time, ISO (night mode, hours on arrival).")
+    str | None,
+    Query(
+        description="Local date-time, ISO (night mode, hours on arrival).",
+        json_schema_extra={"format": "date-time"},
+    ),
 ]
+_CODES = "|".join(SERVICES)
+SERVICE_PATTERN = f"^({_CODES})$"
+SERVICES_PATTERN = f"^({_CODES})(,({_CODES}))*$"
+PATTERN_MESSAGES[SERVICE_PATTERN] = f"must be one service code: {', '.join(SERVICES)}"
+PATTERN_MESSAGES[SERVICES_PATTERN] = (
+    f"must be service codes, comma-separated: {', '.join(SERVICES)}"
+)
 NO_STORE = {"Cache-Control": "no-store"}
+#: The answers are GeoJSON (declared beside FastAPI's default ``application/json``).
+GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/geo+json": {}}}}
 
 
 def _answer(body: Any, media_type: str = "application/geo+json") -> FastJSONResponse:
@@ -41,18 +57,28 @@ def _gate(request: Request) -> HeavyGate:
     return gate
 
 
-@router.get("/routes/safe", summary="Safe walking route, with the shortest beside it")
+@router.get(
+    "/routes/safe", summary="Safe walking route, with the shortest beside it", responses=GEOJSON
+)
 async def safe_route(
     *,
     networks: Networks,
     caller: AnyCaller,
     settings: CurrentSettings,
-    origin: Annotated[str, Query(alias="from", description="Origin `lon,lat`.")],
-    destination: Annotated[str, Query(alias="to", description="Destination `lon,lat`.")],
+    origin: Annotated[
+        str, Query(alias="from", description="Origin `lon,lat`.", pattern=POINT_PATTERN)
+    ],
+    destination: Annotated[
+        str, Query(alias="to", description="Destination `lon,lat`.", pattern=POINT_PATTERN)
+    ],
     time: Time = None,
     alternatives: Annotated[int, Query(ge=1, le=5)] = 1,
     via: Annotated[
-        str | None, Query(description="Places to pass through, `lon,lat;lon,lat`, in order.")
+        str | None,
+        Query(
+            description="Places to pass through, `lon,lat;lon,lat`, in order.",
+            pattern=POINTS_PATTERN,
+        ),
     ] = None,
 ) -> FastJSONResponse:
     """Routes ranked by risk then time, each with its exposure and the places along it.
@@ -78,14 +104,14 @@ async def safe_route(
     )
 
 
-@router.get("/nearby", summary="Places reachable on foot within a time")
+@router.get("/nearby", summary="Places reachable on foot within a time", responses=GEOJSON)
 async def nearby(
     *,
     networks: Networks,
     caller: AnyCaller,
     at: Point,
     minutes: Annotated[float, Query(gt=0, le=120)] = 20.0,
-    services: Annotated[str | None, Query(alias="service")] = None,
+    services: Annotated[str | None, Query(alias="service", pattern=SERVICES_PATTERN)] = None,
     open_now: Annotated[bool, Query(alias="open")] = False,
     lang: str | None = None,
     population: str | None = None,
@@ -110,7 +136,9 @@ async def nearby(
     )
 
 
-@router.get("/catchments", summary="Areas reachable on foot within several times")
+@router.get(
+    "/catchments", summary="Areas reachable on foot within several times", responses=GEOJSON
+)
 async def catchments(
     *,
     request: Request,
@@ -118,7 +146,9 @@ async def catchments(
     caller: AnyCaller,
     settings: CurrentSettings,
     at: Point,
-    minutes: Annotated[str, Query(description="Comma-separated, e.g. 5,10,15.")] = "5,10,15",
+    minutes: Annotated[
+        str, Query(description="Comma-separated, e.g. 5,10,15.", pattern=MINUTES_PATTERN)
+    ] = "5,10,15",
     time: Time = None,
 ) -> FastJSONResponse:
     """Polygons following the streets reached, one per time (a heavy request)."""
@@ -133,13 +163,13 @@ async def catchments(
     return _answer(body)
 
 
-@router.get("/help", summary="Route to the best open place offering a service")
+@router.get("/help", summary="Route to the best open place offering a service", responses=GEOJSON)
 async def go_to_help(
     *,
     networks: Networks,
     caller: AnyCaller,
     at: Point,
-    need: Annotated[str, Query(description="Service code, e.g. `food`.")],
+    need: Annotated[str, Query(description="Service code, e.g. `food`.", pattern=SERVICE_PATTERN)],
     time: Time = None,
 ) -> FastJSONResponse:
     """By walking time, with opening hours checked at the arrival time."""
@@ -155,14 +185,23 @@ async def go_to_help(
     )
 
 
-@router.get("/coverage", summary="Who can reach each service on foot (population coverage)")
+@router.get(
+    "/coverage",
+    summary="Who can reach each service on foot (population coverage)",
+    responses={200: {"content": {"application/geo+json": {}, "text/csv": {}}}},
+)
 async def coverage(
     *,
     request: Request,
     networks: Networks,
     caller: AnyCaller,
     settings: CurrentSettings,
-    services: Annotated[str, Query(alias="service", description="Service codes, comma-separated.")],
+    services: Annotated[
+        str,
+        Query(
+            alias="service", description="Service codes, comma-separated.", pattern=SERVICES_PATTERN
+        ),
+    ],
     minutes: Annotated[float, Query(gt=0, le=120)] = 15.0,
     time: Time = None,
     f: Annotated[Literal["json", "csv", "hxl"], Query()] = "json",
@@ -182,15 +221,15 @@ async def coverage(
     return FastJSONResponse(body, media_type=media)
 
 
-@router.get("/stages", summary="Split a long walk into days ending at shelters")
+@router.get("/stages", summary="Split a long walk into days ending at shelters", responses=GEOJSON)
 async def stages(
     *,
     request: Request,
     networks: Networks,
     caller: AnyCaller,
     settings: CurrentSettings,
-    origin: Annotated[str, Query(alias="from")],
-    destination: Annotated[str, Query(alias="to")],
+    origin: Annotated[str, Query(alias="from", pattern=POINT_PATTERN)],
+    destination: Annotated[str, Query(alias="to", pattern=POINT_PATTERN)],
     max_km: Annotated[float, Query(gt=0, le=80)] = 25.0,
 ) -> FastJSONResponse:
     """Stages of at most ``max_km``, the shelters they end at, and gaps without shelter."""

@@ -79,6 +79,8 @@ def _rows_from_table(header: list[str], lines: list[list[str]], first_line: int)
             if value.strip() and key not in row.answers:
                 row.answers[key] = value.strip()
                 row.columns[key] = column
+            else:  # an empty answer is still named by its column
+                row.columns.setdefault(key, column)
         out.append(row)
     return out
 
@@ -263,10 +265,14 @@ def validate_export(rows: list[Row], validator: Any, *, country_tolerance_km: fl
                                   f"repeats the id of row {seen[fid]}", fid))  # fmt: skip
         elif isinstance(fid, str):
             seen[fid] = row.line
+        located = {p["column"] for p in found}
         try:
             item = validator(feature, country_tolerance_km=country_tolerance_km)
         except RegistryValidationError as exc:
-            found += [_located(row, _column(p, row), p["message"], fid) for p in exc.problems]
+            for p in exc.problems:  # the reader's own word on a column comes first
+                column = _column(p, row)
+                if column not in located:
+                    found.append(_located(row, column, p["message"], fid))
         if found:
             problems += found
         else:

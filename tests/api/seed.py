@@ -202,10 +202,19 @@ def free_port() -> int:
 class Server:
     """``api.app.run`` in a subprocess on 127.0.0.1, serving the registry ``db``."""
 
-    def __init__(self, db: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        db: Path,
+        log: Path,
+        env: dict[str, str] | None = None,
+        *,
+        access_log: bool = False,
+    ) -> None:
         self.db = db
         self.log = log
         self.extra_env = dict(env or {})
+        # test-only: uvicorn's access log (request lines) in ``log``; the API never keeps one
+        self.access_log = access_log
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -217,6 +226,13 @@ class Server:
             "from api.app import run; from geomap.settings import Settings; "
             f"run(Settings(), host='127.0.0.1', port={self.port})"
         )
+        if self.access_log:
+            code = (
+                "import uvicorn; from api.app import create_app; "
+                "from geomap.settings import Settings; "
+                f"uvicorn.run(create_app(Settings()), host='127.0.0.1', port={self.port}, "
+                "access_log=True, server_header=False)"
+            )
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log

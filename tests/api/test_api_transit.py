@@ -157,7 +157,8 @@ def test_stages(anon) -> None:
         ({"at": A, "time": "tomorrow"}, 400, "query.time"),
         ({"at": A, "minutes": "0"}, 400, None),
         ({"at": A, "whatever": "1"}, 400, "query.whatever"),
-        ({"at": "nan,nan"}, 400, "geometry"),
+        ({"at": "nan,nan"}, 400, "query.at"),
+        ({"at": "-200,10"}, 400, "query.at"),
     ],
 )
 def test_bad_requests_get_problems(anon, params, status, field) -> None:

@@ -80,9 +80,13 @@ def test_streets_in_a_box(client) -> None:
             box[0] - margin <= lon <= box[2] + margin and box[1] - margin <= lat <= box[3] + margin
             for lon, lat in line
         )
-    for bad in ("1,2,3", "a,b,c,d", "-51.3,-30.1,-50.9,-29.9", "-51.2,-30.0,-51.3,-30.1"):
+    for bad in ("1,2,3", "a,b,c,d"):  # not a box: bad request
         r = client.get("/streets", params={"bbox": bad})
         assert r.status_code == 400, bad
+        assert r.headers["content-type"] == "application/problem+json"
+    for unanswered in ("-51.3,-30.1,-50.9,-29.9", "-51.2,-30.0,-51.3,-30.1"):  # too large, inverted
+        r = client.get("/streets", params={"bbox": unanswered})
+        assert r.status_code == 422, unanswered
         assert r.headers["content-type"] == "application/problem+json"
 
 
@@ -128,10 +132,13 @@ def test_basemap_tiles(client) -> None:
     assert tile["streets"]
     assert tile["names"]  # street names for labels at close zoom
     assert all(index < len(tile["names"]) for _cls, index, _line in tile["streets"])
-    for bad in ("/basemap/3/1/1.json", "/basemap/16/0/99999999.json"):
+    for bad in ("/basemap/3/1/1.json", "/basemap/16/0/99999999.json"):  # outside the schema
         problem = client.get(bad)
         assert problem.status_code == 400, bad
         assert problem.headers["content-type"] == "application/problem+json"
+    beyond = client.get("/basemap/12/0/5000.json")  # a row zoom 12 does not have: no such tile
+    assert beyond.status_code == 404
+    assert beyond.headers["content-type"] == "application/problem+json"
 
 
 def test_printable_sheet(client) -> None:
