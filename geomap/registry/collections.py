@@ -17,6 +17,8 @@ from typing import Any, Protocol, cast
 from pydantic import BaseModel
 
 from geomap.errors import NotFoundError, RegistryValidationError
+from geomap.registry.messages import MessageProperties, validate_message
+from geomap.registry.pathways import PATHWAY_STATUSES, PathwayProperties, validate_pathway
 from geomap.registry.risk import RiskZoneProperties, validate_risk_zone
 from geomap.registry.store import Item
 from geomap.registry.validate import PlaceProperties, validate_collection, validate_place
@@ -115,8 +117,43 @@ RISK_ZONES = CollectionRules(
     model=RiskZoneProperties,
 )
 
+REFERRAL_PATHWAYS = CollectionRules(
+    id="referral_pathways",
+    title="Referral pathways",
+    description=(
+        "Integrated referral routes between support spaces for one need (GBV case management, "
+        "clinical management of rape, psychosocial support, child protection, legal aid, "
+        "documentation, shelter, health): the ordered steps, with contact, consent, "
+        "eligibility and hours, and the public entry points. The geometry is the area where "
+        "a pathway is in force (null: the whole country). A pathway is as hidden as its most "
+        "hidden step; /referrals shows each caller the steps they may see."
+    ),
+    geometry_types=("Polygon", "MultiPolygon"),
+    holds="a referral pathway (an area: a Polygon, a MultiPolygon or null)",
+    validator=validate_pathway,
+    model=PathwayProperties,
+    statuses=PATHWAY_STATUSES,
+)
+
+MESSAGES = CollectionRules(
+    id="messages",
+    title="Key messages",
+    description=(
+        "The common bank of key messages agreed between agencies (self-care, rights, asylum "
+        "and regularisation, trafficking, answers to rumours), in the languages people speak, "
+        "with the countries and dates where they are in force. No location: geometry is null."
+    ),
+    geometry_types=(),
+    holds='a key message (no location: "geometry": null)',
+    validator=validate_message,
+    model=MessageProperties,
+    export_formats=("geojson",),
+)
+
 #: Every collection of the registry, by id.
-COLLECTIONS: Mapping[str, CollectionRules] = {r.id: r for r in (PLACES, RISK_ZONES)}
+COLLECTIONS: Mapping[str, CollectionRules] = {
+    r.id: r for r in (PLACES, RISK_ZONES, REFERRAL_PATHWAYS, MESSAGES)
+}
 
 
 def collection_rules(

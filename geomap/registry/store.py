@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -103,8 +104,15 @@ def _etag(collection: str, fid: str, version: int, content: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _bounds(geometry: dict[str, Any]) -> BBox:
-    """Bounding box of a GeoJSON Point or (Multi)Polygon."""
+#: The bounds of a record without geometry (``"geometry": null``, RFC 7946 §3.2): an empty box
+#: that no bbox query matches and that extents leave out.
+NO_BOUNDS: BBox = (math.inf, math.inf, -math.inf, -math.inf)
+
+
+def _bounds(geometry: dict[str, Any] | None) -> BBox:
+    """Bounding box of a GeoJSON Point or (Multi)Polygon; :data:`NO_BOUNDS` for null."""
+    if geometry is None:
+        return NO_BOUNDS
 
     def points(coords: Any) -> Iterator[Sequence[float]]:
         if coords and isinstance(coords[0], int | float):
@@ -422,7 +430,7 @@ class SQLiteStore:
             self._connection()
             .execute(
                 f"SELECT MIN(r.minx), MIN(r.miny), MAX(r.maxx), MAX(r.maxy) FROM records r "
-                f"WHERE {where}",
+                f"WHERE {where} AND r.minx <= r.maxx",
                 args,
             )
             .fetchone()
@@ -523,9 +531,11 @@ class SQLiteStore:
                 "collection, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, collection, fid),
             ).lastrowid
-            db.execute(
-                "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)", (rid, west, east, south, north)
-            )
+            if west <= east:  # records without geometry stay out of the spatial index
+                db.execute(
+                    "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)",
+                    (rid, west, east, south, north),
+                )
         else:
             rid = previous["rid"]
             db.execute(
@@ -535,10 +545,12 @@ class SQLiteStore:
                 "WHERE rid = ?",
                 (*values, rid),
             )
-            db.execute(
-                "UPDATE records_rtree SET minx = ?, maxx = ?, miny = ?, maxy = ? WHERE rid = ?",
-                (west, east, south, north, rid),
-            )
+            db.execute("DELETE FROM records_rtree WHERE rid = ?", (rid,))
+            if west <= east:
+                db.execute(
+                    "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)",
+                    (rid, west, east, south, north),
+                )
         db.execute(
             "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
