@@ -24,7 +24,7 @@ from api import errors, page
 from api.collections import COLLECTIONS, CollectionSpec
 from api.limits import HeavyGate
 from api.middleware import BodySizeLimit, ResponseHeaders
-from api.routes import items, networks, ogc, transfer
+from api.routes import items, messages, networks, ogc, referrals, transfer
 from api.routes import transit as transit_routes
 from geomap.service import open_services
 from geomap.settings import Settings
@@ -107,6 +107,8 @@ def create_app(
     app.include_router(transfer.router)
     app.include_router(transit_routes.router)
     app.include_router(networks.router)
+    app.include_router(referrals.router)
+    app.include_router(messages.router)
     page.install(app)  # the public map page's routes and static files
     errors.install_handlers(app)
     # added last = outermost: errors guard, then headers, then gzip, then the body limit
