@@ -237,8 +237,12 @@ def _walking(
     *,
     when: datetime,
     max_minutes: float,
+    start: str | None,
 ) -> None:
-    """Add walking time, distance and opening on arrival to every item (in place)."""
+    """Add walking time, distance and opening on arrival to every item (in place).
+
+    The place the person is at (``start``) is 0 minutes away.
+    """
     from routing.safe import Site as RoutingSite
 
     sites = [s.site for s in shown if s.site is not None]
@@ -252,6 +256,8 @@ def _walking(
     for item in shown:
         p = item.properties
         timed = times.get(item.site.id) if item.site is not None else None
+        if item.site is not None and item.site.id == start:  # the person is there already
+            timed = {"minutes": 0.0, "distance_m": 0.0}
         p["walking_minutes"] = timed["minutes"] if timed else None
         p["distance_m"] = timed["distance_m"] if timed else None
         arrival = when + timedelta(minutes=timed["minutes"]) if timed else when
@@ -343,7 +349,9 @@ def referral_answer(
         if steps or entries:
             chosen = pathway
             break
-    _walking(transit, origin, [*steps, *entries], when=when, max_minutes=max_minutes)
+    _walking(
+        transit, origin, [*steps, *entries], when=when, max_minutes=max_minutes, start=start
+    )
     for item in steps:
         here = start is not None and item.properties.get("place", {}).get("id") == start
         item.properties["here"] = here
