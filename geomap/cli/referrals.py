@@ -129,6 +129,35 @@ def find(
         out.print(f"written: {write_json(output, answer)}")
 
 
+@referrals_app.command("check")
+def check(
+    country: Annotated[str | None, typer.Option(help="Only this country's pathways.")] = None,
+    network: Annotated[
+        Path | None, typer.Option(help="A saved network (default: the settings' networks).")
+    ] = None,
+) -> None:
+    """List what referral answers would leave out of each pathway, and why (for officers)."""
+    from geomap.messagebank import check_country
+    from geomap.pathway_checks import check_pathways
+    from geomap.referrals import ReferralDirectory
+
+    settings = load_settings()
+    code = check_country(country, field="--country") if country else None
+    store = _open(settings)
+    try:
+        rows = check_pathways(
+            ReferralDirectory(store, country_tolerance_km=settings.country_tolerance_km),
+            _deployment(settings, store, network),
+            country=code,
+        )
+    finally:
+        store.close()
+    for row in rows:
+        where = f" step {row['step']}" if row["step"] else ""
+        out.print(f"{row['pathway']}{where}: {row['problem']}", highlight=False)
+    out.print(f"{len(rows)} problem(s)")
+
+
 @messages_app.command("list")
 def list_messages(
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code, e.g. BR.")],
