@@ -24,7 +24,7 @@ from api import errors, page
 from api.collections import COLLECTIONS, CollectionSpec
 from api.limits import HeavyGate
 from api.middleware import BodySizeLimit, ResponseHeaders
-from api.routes import items, messages, networks, ogc, referrals, transfer
+from api.routes import feedback, items, messages, networks, ogc, proposals, referrals, transfer
 from api.routes import transit as transit_routes
 from geomap.service import open_services
 from geomap.settings import Settings
@@ -105,6 +105,8 @@ def create_app(
     app.include_router(ogc.router)
     app.include_router(items.router)
     app.include_router(transfer.router)
+    app.include_router(proposals.router)
+    app.include_router(feedback.router)
     app.include_router(transit_routes.router)
     app.include_router(networks.router)
     app.include_router(referrals.router)

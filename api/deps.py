@@ -146,7 +146,9 @@ def get_if_match(
         )
     if value == "*" or "," in value:
         raise _problem("If-Match", "If-Match must carry exactly one ETag, as given by GET")
-    return value
+    if not value.endswith('"') or not value.removeprefix("W/").startswith('"') or len(value) < 2:
+        raise _problem("If-Match", "If-Match must be the ETag in double quotes, as given by GET")
+    return value  # a weak W/"…" tag is well-formed but never matches (412, strong comparison)
 
 
 def get_reason(

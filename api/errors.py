@@ -169,6 +169,26 @@ async def _validation_handler(request: Request, exc: Exception) -> ProblemRespon
     return problem(400, f"invalid request parameter(s): {where}", errors)
 
 
+def _routes(routes: Any) -> Any:
+    """Every endpoint route, through included routers."""
+    for route in routes:
+        inner = getattr(route, "original_router", route)
+        if hasattr(route, "path_regex") and hasattr(route, "methods"):
+            yield route
+        elif hasattr(inner, "routes"):
+            yield from _routes(inner.routes)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at the request's path (Starlette names only the first)."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in _routes(request.app.routes):
+        if route.path_regex.match(path):
+            methods |= set(route.methods or ())
+    return ", ".join(sorted(methods - {"HEAD"}))
+
+
 async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers) if exc.headers else None
@@ -176,7 +196,8 @@ async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
         detail = "there is no resource at this path"
         field: str | None = "path"
     elif exc.status_code == 405:
-        allowed = headers.get("Allow", "") if headers else ""
+        allowed = allowed_methods(request)
+        headers = {**(headers or {}), "Allow": allowed}
         detail = f"method {request.method} is not allowed here; allowed: {allowed}"
         field = "method"
     else:

@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from api.collections import CollectionSpec
 from api.errors import MalformedRequestError
+from geomap.errors import RegistryValidationError
+from geomap.registry import cql
+from geomap.registry import queryables as queryable_docs
 from geomap.registry.store import BBox, Query, Record
+from geomap.registry.verification import PROPERTY as VERIFICATION
+from geomap.registry.verification import Ages, place_status
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
-#: Default and largest page size of ``/items``; a larger ``limit`` is served as the largest.
+#: Default and largest page size of ``/items``; a larger ``limit`` is refused.
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 #: Largest integer taken in a query or path (``offset``, versions): SQLite integers are 64-bit.
@@ -34,6 +41,17 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 )
 
 
@@ -85,6 +103,8 @@ def collection_info(spec: CollectionSpec, base: str, extent: BBox | None) -> dic
         "links": [
             link(url, "self", JSON, "This collection"),
             link(f"{url}/items", "items", GEOJSON, "Its items"),
+            link(f"{url}/queryables", QUERYABLES_REL, SCHEMA_JSON, "What filters may name"),
+            link(f"{url}/queryables", "queryables", SCHEMA_JSON, "What filters may name"),
         ],
     }
     if extent is not None:
@@ -184,7 +204,59 @@ def check_datetime(text: str) -> None:
 def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
     if value is None or value in allowed:
         return value
-    raise _problem(f"query.{field}", f"unknown {field} {value!r}; known: {', '.join(allowed)}")
+    shown = value if len(value) <= 40 else value[:39] + "…"
+    raise _problem(f"query.{field}", f"unknown {field} {shown!r}; known: {', '.join(allowed)}")
+
+
+def queryables(spec: CollectionSpec, base: str) -> dict[str, Any]:
+    """The ``/collections/{id}/queryables`` document (a JSON Schema)."""
+    url = f"{base}/collections/{spec.id}/queryables"
+    return queryable_docs.schema(spec.queryables, url=url, title=spec.title)
+
+
+def _refused_by(spec: CollectionSpec, given: Mapping[str, str | None]) -> None:
+    for name, value in given.items():
+        if value is not None and name not in spec.parameters:
+            raise _problem(
+                f"query.{name}",
+                f"collection {spec.id} has no {name}; its parameters: {', '.join(spec.parameters)}",
+            )
+
+
+def _filter(
+    spec: CollectionSpec,
+    text: str | None,
+    lang: str | None,
+    equal: Mapping[str, str | None],
+) -> cql.Filter | None:
+    """The CQL2 filter of a request with its plain equality parameters ANDed in."""
+    parts: list[Any] = []
+    try:
+        if text is not None:  # filter-lang alone changes nothing
+            parts.append(cql.parse_filter(text, lang or "cql2-text", spec.queryables).tree)
+        for name, value in equal.items():
+            if value is not None:
+                _choice(name, value, spec.queryables[name].enum)
+                parts.append({"op": "=", "args": [{"property": name}, value]})
+        if not parts:
+            return None
+        tree = parts[0] if len(parts) == 1 else {"op": "and", "args": parts}
+        found = cql.Filter(tree, spec.queryables)
+        found.sql("sqlite")  # checked once more as a whole
+    except MalformedRequestError:
+        raise
+    except RegistryValidationError as exc:
+        raise MalformedRequestError(exc.problems, str(exc)) from None
+    return found
+
+
+def _sortby(spec: CollectionSpec, text: str | None) -> tuple[cql.SortKey, ...]:
+    if text is None:
+        return ()
+    try:
+        return cql.parse_sortby(text, spec.queryables)
+    except RegistryValidationError as exc:
+        raise MalformedRequestError(exc.problems, str(exc)) from None
 
 
 def items_query(
@@ -198,16 +270,32 @@ def items_query(
     country: str | None,
     services: str | None,
     datetime_: str | None = None,
+    filter_: str | None = None,
+    filter_lang: str | None = None,
+    sortby: str | None = None,
+    level: str | None = None,
+    risk_type: str | None = None,
 ) -> Query:
-    """The store query of an ``/items`` request (``limit`` above :data:`MAX_LIMIT` is capped).
+    """The store query of an ``/items`` request.
+
+    Plain parameters (``kind``, ``level`` ...) are equality filters on the collection's
+    queryables; ``filter`` is CQL2 (text or JSON per ``filter-lang``); they are ANDed.
 
     Raises
     ------
     MalformedRequestError
-        For a bad bbox or datetime, or an unknown filter value.
+        For a bad bbox, datetime, filter or sortby, a parameter the collection does not take,
+        or an unknown value.
     """
+    _refused_by(
+        spec,
+        {"kind": kind, "status": status, "services": services, "country": country}
+        | {"level": level, "risk_type": risk_type},
+    )
     if datetime_ is not None:
         check_datetime(datetime_)
+    if limit > MAX_LIMIT:
+        raise _problem("query.limit", f"limit must be at most {MAX_LIMIT}; page with offset")
     codes: tuple[str, ...] = ()
     if services is not None:
         codes = tuple(c.strip() for c in services.split(",") if c.strip())
@@ -223,15 +311,28 @@ def items_query(
         status=_choice("status", status, spec.statuses),
         country=country.upper() if country else None,
         services=codes,
-        limit=min(limit, MAX_LIMIT),
+        limit=limit,
         offset=offset,
+        filter=_filter(spec, filter_, filter_lang, {"level": level, "risk_type": risk_type}),
+        sortby=_sortby(spec, sortby),
     )
 
 
-def item(record: Record, base: str) -> dict[str, Any]:
-    """One record as a GeoJSON Feature with its links."""
+def today() -> date:
+    """The day verification statuses are computed for (UTC)."""
+    return datetime.now(UTC).date()
+
+
+def item(record: Record, base: str, ages: Ages | None = None) -> dict[str, Any]:
+    """One record as a GeoJSON Feature with its links.
+
+    With ``ages`` (collections whose items are verified), the read-only ``verification``
+    status is added to its properties.
+    """
     url = f"{base}/collections/{record.collection}"
     feature = record.to_feature()
+    if ages is not None:
+        feature["properties"][VERIFICATION] = place_status(record.properties, today(), ages)
     feature["links"] = [
         link(f"{url}/items/{record.id}", "self", GEOJSON, "This item"),
         link(url, "collection", JSON, "Its collection"),
@@ -253,10 +354,12 @@ def items_page(
     base: str,
     collection: str,
     params: Mapping[str, str],
+    ages: Ages | None = None,
 ) -> dict[str, Any]:
     """A FeatureCollection page with ``numberMatched``/``numberReturned`` and paging links.
 
-    ``params`` are the request's query parameters, kept in the paging links.
+    ``params`` are the request's query parameters, kept in the paging links; ``ages`` as in
+    :func:`item`.
     """
     url = f"{base}/collections/{collection}/items"
     links = [
@@ -271,7 +374,7 @@ def items_page(
         links.append(link(_page_url(url, params, previous, query.limit), "prev", GEOJSON))
     return {
         "type": "FeatureCollection",
-        "features": [item(r, base) for r in records],
+        "features": [item(r, base, ages) for r in records],
         "links": links,
         "numberMatched": matched,
         "numberReturned": len(records),

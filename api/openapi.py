@@ -20,7 +20,8 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api.models import PlaceFeatureIn, Problem
+from api import models
+from api.collections import CollectionSpec
 
 OPENAPI_VERSION = "3.0.3"
 _REF = "#/components/schemas/{model}"
@@ -33,6 +34,7 @@ _READ_ERRORS = {
     "401": "The token is unknown or revoked.",
     "404": "No such resource, or one the caller may not see.",
     "500": "The server failed; nothing about it is disclosed.",
+    "503": "Busy, or that part of the service is not configured: retry after `Retry-After`.",
 }
 _WRITE_ERRORS = {
     "401": "A token is needed.",
@@ -87,6 +89,9 @@ def _downgrade_schema(schema: Any) -> Any:
         if isinstance(out.get(bound), int | float) and not isinstance(out.get(bound), bool):
             out[flag] = out.pop(bound)
             out[bound] = True
+    if out.get("type") == "null":  # only null (a message's geometry): 3.0 has no null type
+        out.pop("type")
+        out.update({"type": "object", "nullable": True, "enum": [None]})
     if isinstance(out.get("type"), list):
         types = [t for t in out["type"] if t != "null"]
         if len(types) < len(out["type"]):
@@ -142,6 +147,88 @@ def _problem_responses(operation: dict[str, Any], method: str) -> None:
         operation["security"] = [{}, *operation.get("security", [])]
 
 
+#: Models every definition carries (the per-collection ones are renamed per collection).
+_MODELS = (
+    models.PlaceFeatureIn,
+    models.RiskZoneFeatureIn,
+    models.PlaceFeature,
+    models.RiskZoneFeature,
+    models.PlaceCollection,
+    models.RiskZoneCollection,
+    models.PlaceImport,
+    models.RiskZoneImport,
+    models.PlaceExport,
+    models.RiskZoneExport,
+    *(
+        getattr(models, f"{name}{part}")
+        for name in ("Pathway", "Message")
+        for part in ("FeatureIn", "Feature", "Collection", "Import", "Export")
+    ),
+    models.ImportReport,
+    models.Queryables,
+    models.Problem,
+)
+#: Parameters of ``/items`` and the collections that take them (see CollectionSpec).
+_COLLECTION_PARAMETERS = ("kind", "status", "country", "services", "level", "risk_type")
+
+
+def _renamed(value: Any, schema: str) -> Any:
+    """Schema references to the place models, pointed at another collection's models."""
+    if isinstance(value, dict):
+        return {k: _renamed(v, schema) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, schema) for v in value]
+    if isinstance(value, str) and value.startswith("#/components/schemas/Place"):
+        return value.replace("/Place", f"/{schema}", 1)
+    return value
+
+
+def _for_collection(operation: dict[str, Any], spec: CollectionSpec) -> dict[str, Any]:
+    """One operation of a ``/collections/{collectionId}/…`` path, for one collection."""
+    out: dict[str, Any] = _renamed(copy.deepcopy(operation), spec.schema)
+    out["operationId"] = f"{spec.id}.{operation.get('operationId', '')}"
+    kept = []
+    for parameter in out.get("parameters", []):
+        name = parameter.get("name")
+        if parameter.get("in") == "path" and name == "collectionId":
+            continue
+        if name in _COLLECTION_PARAMETERS and name not in spec.parameters:
+            continue
+        schema = parameter.get("schema", {})
+        enums = {"kind": spec.kinds, "status": spec.statuses}
+        if enums.get(name):
+            parameter["schema"] = {**schema, "enum": list(enums[name])}
+        if name == "services" and spec.services:
+            codes = "|".join(spec.services)
+            parameter["schema"] = {**schema, "pattern": f"^({codes})(,({codes}))*$"}
+        if name == "f" and "hxl" in str(schema) and spec.id != "places":
+            parameter["schema"] = {**schema, "enum": ["geojson"]}
+        if name in spec.examples:
+            parameter.pop("examples", None)
+            parameter["schema"] = {k: v for k, v in schema.items() if k != "example"}
+            parameter["example"] = spec.examples[name]
+        kept.append(parameter)
+    out["parameters"] = kept
+    return out
+
+
+def _expand_collections(doc: dict[str, Any], specs: dict[str, CollectionSpec]) -> None:
+    """Write every ``{collectionId}`` path once per collection, with its own schemas.
+
+    Clients (GDAL looks for ``/collections/{id}/items`` first) and testers then see each
+    collection's parameters, request bodies and answers as they are.
+    """
+    paths: dict[str, Any] = doc.get("paths", {})
+    for path in [p for p in paths if "{collectionId}" in p]:
+        operations = paths.pop(path)
+        for spec in specs.values():
+            concrete = path.replace("{collectionId}", spec.id)
+            paths[concrete] = {
+                method: _for_collection(operation, spec) for method, operation in operations.items()
+            }
+    doc["paths"] = dict(sorted(paths.items()))
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI 3.0 definition of ``app`` (without ``servers``)."""
     doc = get_openapi(
@@ -155,14 +242,15 @@ def build(app: FastAPI) -> dict[str, Any]:
     schemas: dict[str, Any] = components.setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    for name, schema in _extra_schemas([PlaceFeatureIn, Problem]).items():
-        schemas.setdefault(name, schema)
+    for name, schema in _extra_schemas(list(_MODELS)).items():
+        schemas[name] = schema
     schemas["MergePatch"] = _MERGE_PATCH
     components["schemas"] = {k: _downgrade_schema(v) for k, v in sorted(schemas.items())}
     for path in doc.get("paths", {}).values():
         for method, operation in path.items():
             _problem_responses(operation, method)
             _downgrade_operation(operation)
+    _expand_collections(doc, getattr(app.state, "collections", {}))
     doc["openapi"] = OPENAPI_VERSION
     return doc
 

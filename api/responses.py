@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
-from api.ogc import GEOJSON, OPENAPI_JSON
+from api.ogc import GEOJSON, OPENAPI_JSON, SCHEMA_JSON
 
 
 class GeoJSONResponse(JSONResponse):
@@ -19,6 +19,12 @@ class OpenAPIResponse(JSONResponse):
     """The API definition: ``application/vnd.oai.openapi+json;version=3.0``."""
 
     media_type = OPENAPI_JSON
+
+
+class SchemaResponse(JSONResponse):
+    """A JSON Schema document: ``application/schema+json``."""
+
+    media_type = SCHEMA_JSON
 
 
 class FastJSONResponse(Response):

@@ -70,7 +70,11 @@ def import_collection(
 
 
 def export_collection(
-    store: RegistryStore, spec: CollectionSpec, fmt: str, caller: Caller
+    store: RegistryStore,
+    spec: CollectionSpec,
+    fmt: str,
+    caller: Caller,
+    settings: Settings | None = None,
 ) -> tuple[bytes, str]:
     """The records the caller may see, as ``(body, media type)``.
 
@@ -83,7 +87,7 @@ def export_collection(
     from geomap.errors import RegistryValidationError
 
     try:
-        return export_document(store, spec, fmt, caller)
+        return export_document(store, spec, fmt, caller, ages=settings)
     except RegistryValidationError as exc:
         raise MalformedRequestError(
             [{**p, "field": "query.f"} for p in exc.problems], str(exc)

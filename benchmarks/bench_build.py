@@ -16,8 +16,9 @@ from common import BENCH_DIR, ChildResult, Settings, median, ratio, run_measured
 CHILD = str(BENCH_DIR / "build_child.py")
 
 
-def _child(mode: str, path: Path) -> ChildResult:
-    result = run_measured([sys.executable, CHILD, mode, str(path)])
+def _child(mode: str, path: Path, output: Path | None = None) -> ChildResult:
+    extra = [str(output)] if output is not None else []
+    result = run_measured([sys.executable, CHILD, mode, str(path), *extra])
     if result.returncode != 0 or not result.report:
         raise RuntimeError(f"build child {mode} {path} failed:\n{result.stderr}")
     return result
@@ -51,8 +52,10 @@ def _summary(runs: list[ChildResult]) -> dict[str, Any]:
 def run(settings: Settings, xml: dict[str, Path], saved: Path) -> dict[str, Any]:
     """Measure the builds and the load; return medians, ratios and target verdicts."""
     log = settings.log
+    out = settings.work_dir / "build-bench.npz"
     jobs: dict[str, tuple[str, Path]] = {
         "ours_build": ("ours", settings.pbf),
+        "ours_build_and_save": ("ours_save", settings.pbf),
         "osmnx_walk_xml": ("osmnx", xml["walk"]),
         "osmnx_full_xml": ("osmnx", xml["full"]),
         "ours_load": ("load", saved),
@@ -60,11 +63,11 @@ def run(settings: Settings, xml: dict[str, Path], saved: Path) -> dict[str, Any]
     if not settings.quick:
         log("  warm-up run of each tool (discarded)")
         for mode, path in jobs.values():
-            _child(mode, path)
+            _child(mode, path, out if mode == "ours_save" else None)
     runs: dict[str, list[ChildResult]] = {name: [] for name in jobs}
     for rep in range(settings.repeats):
         for name, (mode, path) in jobs.items():
-            result = _child(mode, path)
+            result = _child(mode, path, out if mode == "ours_save" else None)
             runs[name].append(result)
             log(
                 f"  repeat {rep + 1}/{settings.repeats} {name:15s} "
@@ -105,6 +108,7 @@ def run(settings: Settings, xml: dict[str, Path], saved: Path) -> dict[str, Any]
             0.5,
         ),
         target("load vs build (no imports)", ratios["load_speedup_vs_build"], ">=", 10),
+        target("load of the saved network, ms", load["work_s"] * 1e3, "<=", 50),
     ]
     return {
         "inputs": {

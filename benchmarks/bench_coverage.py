@@ -23,6 +23,9 @@ Two parts, every tool measured in the same run (medians of repeats, ratios to ou
 2. Square synthetic street grids (~10k, ~100k, ~1M directed edges; random segment lengths of
    80–120 m), 50 random facility nodes: ours (``node_costs``, reverse) and scipy at every size,
    networkx only up to ~100k edges. The curve is time against edges and ns per edge.
+
+3. and 4. The regional batch on Dask (1 and 2 workers) and exact site choices (HiGHS vs
+   PuLP/CBC vs greedy): :mod:`bench_coverage_regional`.
 """
 
 from __future__ import annotations
@@ -375,7 +378,13 @@ def run(settings: Settings, net: Any, sites: list[Any]) -> dict[str, Any]:
     gc.collect()
     sides = GRID_SIDES_QUICK if settings.quick else GRID_SIDES
     grids = [_grid(settings, side) for side in sides]
+    import bench_coverage_regional
+
+    log("regional batch and exact site choices")
+    regional = bench_coverage_regional.regional(settings, net)
+    site_choice = bench_coverage_regional.site_choice(settings, net)
     targets = [t for c in cases for t in c["targets"]]
+    targets += regional["targets"] + site_choice["targets"]
     return {
         "settings": {
             "services": services,
@@ -392,6 +401,8 @@ def run(settings: Settings, net: Any, sites: list[Any]) -> dict[str, Any]:
         "preparation_s": prep,
         "city": cases,
         "grids": grids,
+        "regional": regional,
+        "site_choice": site_choice,
         "targets": targets,
     }
 
@@ -477,6 +488,11 @@ def render(results: dict[str, Any]) -> str:
             for g in results["grids"]
         )
         + ".",
+    ]
+    import bench_coverage_regional
+
+    lines += bench_coverage_regional.render(results)
+    lines += [
         "",
         "## Targets",
         "",

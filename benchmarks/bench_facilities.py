@@ -63,7 +63,15 @@ def run(settings: Settings, net: Any) -> dict[str, Any]:
         )
     prep["pandana_network_s"] = time.perf_counter() - t0
 
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    indptr, adj, w_rev, _ = router._bwd  # the same reversed arrays our search uses
+    csr = csr_matrix((w_rev, adj, indptr), shape=(net.n_nodes, net.n_nodes))
     out: dict[str, np.ndarray] = {}
+
+    def scipy_min_only() -> None:
+        out["scipy"] = dijkstra(csr, directed=True, indices=fac, min_only=True)
 
     def ours_nearest() -> None:
         out["ours_nearest_facility"] = router.nearest_facility(fac_points)[0]
@@ -92,6 +100,7 @@ def run(settings: Settings, net: Any) -> dict[str, Any]:
         "ours_node_costs": ours_node_costs,
         "networkx": networkx_msd,
         "pandana": pandana_pois,
+        "scipy": scipy_min_only,
     }
     times: dict[str, list[float]] = {name: [] for name in funcs}
     for rep in range(reps):
@@ -113,6 +122,10 @@ def run(settings: Settings, net: Any) -> dict[str, Any]:
         "node_costs_speedup_vs_networkx": ratio(
             tools["networkx"]["median_s"], tools["ours_node_costs"]["median_s"]
         ),
+        "vs_scipy": ratio(tools["scipy"]["median_s"], ours_s),
+        "node_costs_vs_scipy": ratio(
+            tools["scipy"]["median_s"], tools["ours_node_costs"]["median_s"]
+        ),
         "node_costs_speedup_vs_pandana": ratio(
             tools["pandana"]["median_s"], tools["ours_node_costs"]["median_s"]
         ),
@@ -120,14 +133,25 @@ def run(settings: Settings, net: Any) -> dict[str, Any]:
     ref = out["networkx"]
     agreement = {
         f"max_abs_diff_m_{name}_vs_networkx": float(np.max(np.abs(out[name] - ref)))
-        for name in ("ours_nearest_facility", "ours_node_costs", "pandana")
+        for name in ("ours_nearest_facility", "ours_node_costs", "pandana", "scipy")
     }
     agreement["unreachable_nodes_networkx"] = int((~np.isfinite(ref)).sum())
     agreement["max_distance_m"] = float(np.max(ref[np.isfinite(ref)]))
     targets = [
         target("nearest facility vs networkx", ratios["speedup_vs_networkx"], ">=", 1),
         target("nearest facility vs pandana", ratios["speedup_vs_pandana"], ">=", 1),
+        # within 1.2x of bare scipy: scipy time / ours >= 1 / 1.2
+        target(
+            "nearest facility (snapping included) vs bare scipy",
+            ratios["vs_scipy"],
+            ">=",
+            round(1 / 1.2, 3),
+        ),
     ]
+    snapping = _snapping(router, net, rng, reps)
+    targets.append(
+        target("snapping 10,000 points, µs a point", snapping["per_point_us"], "<=", 5.0)
+    )
     return {
         "facilities": len(fac),
         "seed": settings.seed + 1,
@@ -140,5 +164,22 @@ def run(settings: Settings, net: Any) -> dict[str, Any]:
         "tools": tools,
         "ratios": ratios,
         "agreement": agreement,
+        "snapping": snapping,
         "targets": targets,
     }
+
+
+def _snapping(router: Any, net: Any, rng: np.random.Generator, reps: int) -> dict[str, Any]:
+    """``Router.snap_points`` on 10,000 points up to ~100 m from random nodes (one call)."""
+    idx = rng.integers(0, net.n_nodes, 10_000)
+    pts = np.column_stack([net.node_lon[idx] + rng.normal(0, 4e-4, len(idx)),
+                           net.node_lat[idx] + rng.normal(0, 4e-4, len(idx))])  # fmt: skip
+    points = pts.tolist()
+    router.snap_points(points[:10])
+    times = []
+    for _ in range(max(reps, 3)):
+        t0 = time.perf_counter()
+        router.snap_points(points)
+        times.append(time.perf_counter() - t0)
+    return {"points": len(points), "per_point_us": median(times) / len(points) * 1e6,
+            "raw_s": times, "input": "list of (lon, lat) pairs, validated"}  # fmt: skip

@@ -61,7 +61,9 @@ def _osmnx_line(graph: Any, path: list[int]) -> tuple[Any, float]:
     return shapely.LineString(coords), length
 
 
-def run(settings: Settings, net: Any, valhalla: ValhallaPeer | None) -> dict[str, Any]:
+def run(
+    settings: Settings, net: Any, valhalla: ValhallaPeer | None, osrm: Any = None
+) -> dict[str, Any]:
     """Time the routes of every tool; return medians, ratios, agreement checks, verdicts."""
     import igraph
     import osmnx
@@ -181,6 +183,26 @@ def run(settings: Settings, net: Any, valhalla: ValhallaPeer | None) -> dict[str
             log(f"    Valhalla failed: {valhalla.error}")
         valhalla_result["error"] = valhalla.error
 
+    # ---- OSRM
+    osrm_result: dict[str, Any] = {"skipped": osrm is None}
+    if osrm is not None:
+        log(f"  osrm: {count} routes x {reps} repeats (Python 3.12 subprocess, CH, foot)")
+        dataset = osrm.dataset(settings.pbf, "poa", "CH")
+        raw = osrm.routes(dataset, "CH", points, reps) if dataset is not None else None
+        if raw is not None and raw["queries"]:
+            o_len = np.array([np.nan if x is None else x for x in raw["lengths_m"]])
+            ok = np.isfinite(o_len)
+            rel = np.abs(o_len[ok] - ours_len[ok]) / np.maximum(ours_len[ok], 1.0)
+            tools["osrm"] = {
+                **_per_query(raw["totals_s"], raw["queries"]),
+                "pairs": raw["queries"],
+                "failed": raw["failed"],
+                "load_s": raw["load_s"],
+                "length_rel_diff_vs_ours_median": float(np.median(rel)) if ok.any() else None,
+            }
+            log(f"    {tools['osrm']['per_query_s'] * 1e3:.3f} ms per route")
+        osrm_result.update({"error": osrm.error, "builds": osrm.builds})
+
     ours_q = tools["ours"]["per_query_s"]
     ratios = {
         f"speedup_vs_{name}": ratio(t["per_query_s"], ours_q)
@@ -196,14 +218,18 @@ def run(settings: Settings, net: Any, valhalla: ValhallaPeer | None) -> dict[str
         "median_route_length_m": float(np.median(ours_len)),
     }
     targets = [
-        target("routes vs osmnx (batched call)", ratios["speedup_vs_osmnx_batched"], ">=", 30)
+        target("routes vs osmnx (batched call)", ratios["speedup_vs_osmnx_batched"], ">=", 30),
+        target(
+            "routes vs OSRM (snap + search + coordinates)", ratios.get("speedup_vs_osrm"), ">=", 1
+        ),
     ]
     return {
         "pairs": count,
         "seed": settings.seed,
         "method": (
-            "random node pairs; ours = Router.route on their lon/lat (snap + A* + coordinates "
-            "+ steps); osmnx = routing.shortest_path with lists of all pairs + LineString "
+            "random node pairs; ours = Router.route on their lon/lat (snap + CCH search + "
+            "coordinates + steps); osrm = Route(overview full, GeoJSON geometry) per pair, foot "
+            "profile, CH; osmnx = routing.shortest_path with lists of all pairs + LineString "
             "from edge geometries; igraph = get_shortest_path(output='epath') + edge "
             "coordinates; valhalla = pedestrian route, JSON in and parsed out; per query = "
             "repeat total / pairs, median of repeats"
@@ -213,5 +239,6 @@ def run(settings: Settings, net: Any, valhalla: ValhallaPeer | None) -> dict[str
         "ratios": ratios,
         "agreement": agreement,
         "valhalla": valhalla_result,
+        "osrm": osrm_result,
         "targets": targets,
     }

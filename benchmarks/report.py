@@ -101,6 +101,7 @@ def render(results: dict[str, Any]) -> str:
         "osmnx_batched": "osmnx `shortest_path` (lists of all pairs) + LineString",
         "osmnx_per_pair": "osmnx `shortest_path`, one call per pair + LineString",
         "valhalla": "Valhalla pedestrian route (pyvalhalla, JSON)",
+        "osrm": "OSRM route, foot profile, CH (osrm-bindings, full GeoJSON geometry)",
     }
     for key, label in route_labels.items():
         if key in rt:
@@ -151,6 +152,11 @@ def render(results: dict[str, Any]) -> str:
         f"{_x(fr['speedup_vs_networkx'])} |",
         f"| pandana `set_pois` + `nearest_pois` (100 km radius) | "
         f"{_ms(ft['pandana']['median_s'])} | {_x(fr['speedup_vs_pandana'])} |",
+        f"| scipy `csgraph.dijkstra(min_only=True)`, same reversed CSR arrays | "
+        f"{_ms(ft['scipy']['median_s'])} | {_x(fr['vs_scipy'])} |",
+        "",
+        f"Snapping {f['snapping']['points']:,} points in one call: "
+        f"{f['snapping']['per_point_us']:.2f} µs a point.",
         "",
         "Max |difference| vs networkx: ours "
         f"{f['agreement']['max_abs_diff_m_ours_nearest_facility_vs_networkx']:.3g} m, "
@@ -159,7 +165,71 @@ def render(results: dict[str, Any]) -> str:
         + ", ".join(f"{k} {_ms(s)}" for k, s in f["preparation_s"].items())
         + ".",
         "",
-        "Raw numbers, methods and package versions: `network.json`.",
-        "",
     ]
+    lines += _corridor(results.get("corridor", {}))
+    lines += ["", "Raw numbers, methods and package versions: `network.json`.", ""]
     return "\n".join(lines)
+
+
+def _corridor(c: dict[str, Any]) -> list[str]:
+    if not c or c.get("skipped"):
+        return ["", "Corridor sections skipped (--sizes none)."]
+    lines = [
+        "",
+        "## 4. Growth on generated corridors (towns, trunk road, villages, a border bridge)",
+        "",
+        "| edges | build (process) | build peak | load | first route | route | multi-source "
+        "| scipy | ours faster | file B/edge | load RSS B/edge |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in c["growth"]:
+        lines.append(
+            f"| {r['edges']:,} | {_ms(r['build_process_s'])} | {r['build_peak_rss_mb']:.0f} MiB | "
+            f"{_ms(r['load_s'])} | {_ms(r['first_route_s'])} | {_ms(r['route_s'])} | "
+            f"{_ms(r['multi_source_s'])} | {_ms(r['scipy_multi_source_s'])} | "
+            f"{_x(r['multi_source_speedup_vs_scipy'])} | {r['file_bytes_per_edge']:.0f} | "
+            f"{r['load_rss_bytes_per_edge']:.0f} |"
+        )
+    lines.append("")
+    lines.append(
+        "Route = snap + search + coordinates + steps, random node pairs; first route = the "
+        "process's hierarchy topology (from the saved order) + customization; multi-source = "
+        "nearest of 50 nodes on the reversed graph. Build = a fresh process importing, "
+        "building, ordering the hierarchy and saving."
+    )
+    k = c.get("corridor_5m")
+    if not k:
+        return lines
+    lr = k["long_routes"]
+    lines += [
+        "",
+        f"## 5. The {k['edges']:,}-edge corridor",
+        "",
+        f"Routes over 100 km ({lr['pairs']} pairs, median {lr['median_length_km']:.0f} km): ours "
+        f"{_ms(lr['ours_s'])}, today's A* (base commit) {_ms(lr['baseline_astar_s'])}: "
+        f"**{_x(lr['speedup_vs_baseline'])}**. Random routes: ours "
+        f"{_ms(k['random_routes']['ours_s'])}.",
+    ]
+    if k.get("osrm_per_route_s"):
+        o = k["osrm_per_route_s"]
+        lines.append(
+            f"OSRM (MLD, foot): long routes {_ms(o.get('long'))}, random routes "
+            f"{_ms(o.get('random'))}."
+        )
+    e = k["zone_edit"]
+    lines.append(
+        f"Risk-zone edit ({e['zones']} zones, one grown by 150 m): set_zones + re-weighting + "
+        f"next safe route {_ms(e['edit_applied_s'])} (first set-up {_ms(e['setup_s'])})."
+    )
+    for key, label in (("workers_load", "after load + one snap"),
+                       ("workers_serve", "in service (a route, a one-to-all search)")):  # fmt: skip
+        w = k[key]
+        lines.append(
+            f"{w['workers']} workers on the same file, {label}: first RSS "
+            f"{w['first_rss_mb']:.0f} MiB, later ones add (unique set) "
+            + ", ".join(f"{x:.0f}" for x in w["later_added_mb"])
+            + f" MiB ({w['later_added_share_of_first'] * 100:.0f}% of the first); start-up "
+            + ", ".join(f"{t['ready_s']:.2f}" for t in w["timings"])
+            + " s."
+        )
+    return lines

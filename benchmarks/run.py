@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import BENCH_DIR, DEFAULT_PBF, WORK_DIR, Settings, git_state, machine_info
+from common import BENCH_DIR, DEFAULT_PBF, WORK_DIR, Settings, git_state, machine_info, target
 
 PEERS = ("osmnx", "igraph", "pandana")
 
@@ -98,6 +98,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "grids), writing coverage.json",
     )
     p.add_argument("--skip-valhalla", action="store_true", help="do not set up or run Valhalla")
+    p.add_argument("--skip-osrm", action="store_true", help="do not set up or run OSRM")
+    p.add_argument(
+        "--sizes",
+        default=None,
+        help="corridor sizes in directed edges for the growth table, e.g. 10k,100k,1M,5M "
+        "(default; quick: 10k,100k); 'none' skips the corridor sections",
+    )
     p.add_argument("--repeats", type=int, help="repeats per measurement (default 3, quick 1)")
     p.add_argument("--pairs", type=int, help="random route pairs (default 1000, quick 100)")
     p.add_argument("--pbf", type=Path, default=DEFAULT_PBF, help="OSM extract (.osm.pbf)")
@@ -110,6 +117,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-install", action="store_true", help="do not pip install missing peers; just fail"
     )
     return p.parse_args(argv)
+
+
+def _sizes(text: str | None, quick: bool) -> tuple[int, ...]:
+    """Corridor sizes from ``10k,1M``-style text."""
+    if text is None:
+        text = "10k,100k" if quick else "10k,100k,1M,5M"
+    if text.strip().lower() == "none":
+        return ()
+    scale = {"k": 1_000, "m": 1_000_000}
+    out = []
+    for raw in text.split(","):
+        part = raw.strip().lower()
+        out.append(int(float(part[:-1]) * scale[part[-1]]) if part[-1] in scale else int(part))
+    return tuple(out)
 
 
 def make_settings(args: argparse.Namespace) -> Settings:
@@ -369,17 +390,50 @@ def main(argv: list[str] | None = None) -> int:
         if not valhalla.setup():
             log(f"  Valhalla unavailable: {valhalla.error}")
 
-    log("1/3 build from the extract")
+    osrm = None
+    if not settings.skip_valhalla and not args.skip_osrm:
+        from osrm_peer import OSRMPeer
+
+        log("setting up OSRM (Python 3.12 venv, osrm-bindings, foot profile)")
+        osrm = OSRMPeer(settings)
+        if not osrm.setup():
+            log(f"  OSRM unavailable: {osrm.error}")
+            osrm = None
+
+    log("1/5 build from the extract")
     build = bench_build.run(settings, xml, saved)
     if valhalla is not None:
         build["valhalla_tiles"] = valhalla.build_tiles()
         build["valhalla"] = describe(valhalla)
+        tiles = build["valhalla_tiles"]
+        whole = build["tools"]["ours_build_and_save"]
+        if tiles:
+            build["ratios"]["whole_build_speedup_vs_valhalla"] = (
+                tiles["process_wall_s"] / whole["process_wall_s"]
+            )
+            build["ratios"]["whole_build_memory_vs_valhalla"] = (
+                whole["peak_rss_mb"] / tiles["peak_rss_mb"]
+            )
+        build["targets"] += [
+            target("whole build process (imports, save) vs Valhalla tile build",
+                   build["ratios"].get("whole_build_speedup_vs_valhalla"), ">=", 1),
+            target("whole build peak memory vs Valhalla's",
+                   build["ratios"].get("whole_build_memory_vs_valhalla"), "<=", 1.5),
+        ]  # fmt: skip
 
-    log("2/3 random routes with geometry")
-    routes = bench_routes.run(settings, net, valhalla)
+    log("2/5 random routes with geometry")
+    routes = bench_routes.run(settings, net, valhalla, osrm)
 
-    log("3/3 nearest of 50 facilities from every node")
+    log("3/5 nearest of 50 facilities from every node")
     facilities = bench_facilities.run(settings, net)
+
+    sizes = _sizes(args.sizes, settings.quick)
+    corridor: dict[str, Any] = {"targets": [], "skipped": not sizes}
+    if sizes:
+        import bench_corridor
+
+        log(f"4-5/5 generated corridors: growth {', '.join(f'{s:,}' for s in sizes)} edges")
+        corridor = bench_corridor.run(settings, sizes, osrm)
 
     osmnx_walk = build["tools"]["osmnx_walk_xml"]
     results = {
@@ -408,8 +462,11 @@ def main(argv: list[str] | None = None) -> int:
         "build": build,
         "routes": routes,
         "facilities": facilities,
+        "corridor": corridor,
     }
-    targets = [t for s in ("build", "routes", "facilities") for t in results[s]["targets"]]
+    targets = [
+        t for s in ("build", "routes", "facilities", "corridor") for t in results[s]["targets"]
+    ]
     results["summary"] = {
         "targets_passed": sum(t["passed"] is True for t in targets),
         "targets_failed": [t["name"] for t in targets if t["passed"] is False],

@@ -15,6 +15,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+from geomap import directions, hours
 from geomap.deployment import Deployment
 from geomap.errors import RegistryValidationError, ServiceUnavailableError
 from geomap.registry.access import Caller
@@ -150,20 +151,26 @@ def safe_route_geojson(
             features.append(
                 _route_feature(result.least_risk, role="least_risk_crossing_avoid_zones")
             )
-        return _collection(
-            features, network=service.network_id, safeRouteFound=False, message=str(result)
+        # [page] directions and the risk sentence in words (geomap.directions)
+        return directions.annotate(
+            _collection(
+                features, network=service.network_id, safeRouteFound=False, message=str(result)
+            )
         )
     features = [
         _route_feature(report, role="safe", rank=rank)
         for rank, report in enumerate(result.routes, start=1)
     ]
     features.append(_route_feature(result.shortest, role="shortest"))
-    return _collection(
-        features,
-        network=service.network_id,
-        safeRouteFound=True,
-        night=result.night,
-        comparison=result.comparison(),
+    # [page] directions and the risk sentence in words for every route (geomap.directions)
+    return directions.annotate(
+        _collection(
+            features,
+            network=service.network_id,
+            safeRouteFound=True,
+            night=result.night,
+            comparison=result.comparison(),
+        )
     )
 
 
@@ -239,6 +246,8 @@ def nearby(
                     "walking_minutes": item["minutes"],
                     "distance_m": item["distance_m"],
                     "open_on_arrival": item["open"],
+                    # [page] hours in words and the next change (geomap.hours)
+                    "hours": hours.for_answers(item["site"].opening_hours, when=when),
                 },
             }
             for item in found
@@ -296,7 +305,9 @@ def go_to_help(
         place=place_json(transit.place(site.id, caller), site),
         arrival=arrival.isoformat(timespec="minutes"),
     )
-    return _collection([feature], network=transit.network_id)
+    # [page] the place's hours in words and the route's directions (geomap.hours, .directions)
+    feature["properties"]["place"]["hours"] = hours.for_answers(site.opening_hours, when=when)
+    return directions.annotate(_collection([feature], network=transit.network_id))
 
 
 def stages(
@@ -414,15 +425,7 @@ def coverage(
     if fmt in ("csv", "hxl"):
         return report.csv_text(hxl=fmt == "hxl"), "text/csv; charset=utf-8"
     layer = report.layers()["demand"]
-    totals = {
-        row["service"]: {
-            "population": row["population"],
-            "covered": row["covered"],
-            "share": row["share"],
-        }
-        for row in report.rows()
-        if row["level"] == "total"
-    }
+    totals = report.totals()  # the total column (group layers also have per-group totals)
     return {**layer, "minutes": minutes, "totals": totals, "attribution": ATTRIBUTION}, (
         "application/geo+json"
     )

@@ -66,11 +66,20 @@ class PermissionDeniedError(GeomapError, PermissionError):
     """The caller is known but its role or countries do not allow this action."""
 
 
+class ImportPermissionError(PermissionDeniedError, RegistryValidationError):
+    """An import touches records the caller may not write (403); ``problems`` names each."""
+
+
+class RegistrySchemaError(GeomapError, RuntimeError):
+    """The registry database has a schema version this geomap does not know (newer)."""
+
+
 __all__ = [
     "AuthenticationError",
     "ConflictError",
     "EmptyNetworkError",
     "GeomapError",
+    "ImportPermissionError",
     "InvalidCoordinateError",
     "InvalidLimitError",
     "NetworkFormatError",
@@ -81,6 +90,7 @@ __all__ = [
     "PointTooFarError",
     "PreconditionFailedError",
     "PreconditionRequiredError",
+    "RegistrySchemaError",
     "RegistryValidationError",
     "ServiceUnavailableError",
     "UnknownCorridorError",

@@ -34,31 +34,13 @@ Progress = Callable[[str], None]
 
 
 def open_registry(settings: Settings) -> RegistryStore:
-    """The registry store the settings name.
+    """The registry store the settings name (``GEOMAP_REGISTRY_URL``, else the SQLite file).
 
-    ``GEOMAP_REGISTRY_URL`` wins when set (``postgresql://…`` for PostGIS, ``sqlite:///path``);
-    otherwise the SQLite file ``GEOMAP_REGISTRY_DB``.
-
-    Raises
-    ------
-    ServiceUnavailableError
-        For a URL of an unknown kind.
+    See :func:`geomap.registry.store.open_registry`.
     """
-    from geomap.registry.store import SQLiteStore
+    from geomap.registry.store import open_registry as open_store
 
-    url = settings.registry_url
-    if url:
-        if url.startswith("sqlite:///"):
-            return SQLiteStore(url.removeprefix("sqlite:///"))
-        if url.startswith(("postgresql://", "postgres://")):
-            from geomap.registry import postgis  # type: ignore[attr-defined]
-
-            store: RegistryStore = postgis.PostGISStore(url)
-            return store
-        raise ServiceUnavailableError(
-            "GEOMAP_REGISTRY_URL must start with postgresql:// or sqlite:///"
-        )
-    return SQLiteStore(settings.registry_db)
+    return open_store(settings)
 
 
 def cost_params(settings: Settings) -> CostParams:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geomap.resources import shipped_data_dir
@@ -26,9 +26,10 @@ class Settings(BaseSettings):
     walk_speed_kmh : float
         Walking speed used for walking times.
     registry_db : Path
-        The registry's SQLite file (when ``registry_url`` is not set).
+        The registry's SQLite file (the embedded default).
     registry_url : str, optional
-        The registry's database URL: ``postgresql://…`` for PostGIS (or ``sqlite:///path``).
+        A ``postgresql://…`` URL of a PostGIS registry (or ``sqlite:///path``); wins over
+        ``registry_db`` when set. Several API processes or hosts can share one PostGIS.
     max_body_bytes : int
         Largest request body the API accepts (1 MiB).
     country_tolerance_km : float
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
     time_budget_s : float
         Time budget of a heavy request: it waits at most half of it for a slot, and is answered
         503 when its answer takes longer than all of it.
+    verify_due_days : int
+        Days after its ``verified_at`` when a place is due for verification.
+    verify_stale_days : int
+        Days after its ``verified_at`` when a place is stale (marked in every answer and
+        ranked after fresher places).
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOMAP_")
@@ -88,6 +94,14 @@ class Settings(BaseSettings):
     heavy_concurrency: int = Field(default=2, gt=0)
     heavy_queue: int = Field(default=4, ge=0)
     time_budget_s: float = Field(default=20.0, gt=0)
+    verify_due_days: int = Field(default=90, gt=0)
+    verify_stale_days: int = Field(default=180, gt=0)
+
+    @model_validator(mode="after")
+    def _verification_ages(self) -> Settings:
+        if self.verify_stale_days < self.verify_due_days:
+            raise ValueError("verify_stale_days must not be less than verify_due_days")
+        return self
 
     @field_validator("network", "elevation", "population", "registry_db", mode="before")
     @classmethod

@@ -1,25 +1,31 @@
-"""Compiled shortest-path kernels over CSR arrays (numba, cached on disk).
+"""Compiled kernels (numba, cached on disk): searches over CSR arrays and snapping.
+
+This module is imported on first query only (never to build, load or export a network), and
+``cache=True`` keeps the machine code on disk, so a new process pays no compilation.
 
 Graphs are given as CSR: ``indptr`` (n + 1), ``adj`` (head node of each arc) and ``w`` (arc
-cost, ``inf`` for a closed arc). Predecessors are returned as *arc positions* in those arrays
-so that callers can map them back to directed edges.
+cost, ``inf`` for a closed arc). Predecessors are *arc positions* in those arrays so that callers
+can map them back to directed edges. Heaps are binary heaps with lazy deletion.
 
-All heaps are binary heaps with lazy deletion over preallocated arrays.
+Searches keep their per-node state in a caller-owned :class:`Scratch`-like set of arrays that
+start at "unvisited" and are reset on the nodes touched only, so the cost of a search is
+proportional to what it visits, not to the size of the network.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
 
 INF = np.inf
+_LEVEL_SHIFT = 40
 
 
 @njit(cache=True, inline="always")
 def _push(keys, vals, size, key, val):  # type: ignore[no-untyped-def]
     i = size
-    keys[i] = key
-    vals[i] = val
     while i > 0:
         parent = (i - 1) >> 1
         if keys[parent] <= key:
@@ -58,8 +64,11 @@ def _pop(keys, vals, size):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def dijkstra(indptr, adj, w, sources, source_cost, limit, targets):  # type: ignore[no-untyped-def]
-    """Multi-source Dijkstra.
+def search(  # type: ignore[no-untyped-def]
+    indptr, adj, w, sources, source_cost, limit, targets,
+    dist, pred, label, state, touched, heap_keys, heap_vals,
+):  # fmt: skip
+    """Multi-source Dijkstra whose set-up and clean-up cost what it visits.
 
     Parameters
     ----------
@@ -71,45 +80,60 @@ def dijkstra(indptr, adj, w, sources, source_cost, limit, targets):  # type: ign
         Nodes farther than this are not settled (``inf`` for no limit).
     targets : ndarray
         Stop as soon as all these nodes are settled (empty: run to exhaustion).
+    dist, pred, label, state, touched, heap_keys, heap_vals : ndarray
+        Scratch: ``dist`` all ``inf``, ``pred``/``label`` all -1, ``state`` all 0 on entry (and
+        again on return); ``touched`` of length n; heap arrays of length ``len(adj) +
+        len(sources) + 1``.
 
     Returns
     -------
-    dist : ndarray
-        Cost of every node (``inf`` if not reached).
-    pred : ndarray
-        Arc position used to reach each node (-1 for sources and unreached nodes).
-    label : ndarray
-        Index into ``sources`` of the source each node was reached from (-1 if unreached).
+    nodes : ndarray
+        Settled nodes, by increasing cost.
+    cost, arc, source : ndarray
+        Their cost, the arc position that reached them (-1 for sources) and the index into
+        ``sources`` of the source they were reached from.
     """
-    n = indptr.shape[0] - 1
-    dist = np.full(n, INF)
-    pred = np.full(n, -1, dtype=np.int64)
-    label = np.full(n, -1, dtype=np.int64)
-    done = np.zeros(n, dtype=np.bool_)
-    is_target = np.zeros(n, dtype=np.bool_)
+    # state bits: 1 settled, 2 listed in ``touched``, 4 target
+    n_touched = 0
     remaining = 0
     for t in targets:
-        if not is_target[t]:
-            is_target[t] = True
+        if state[t] & 2 == 0:
+            touched[n_touched] = t
+            n_touched += 1
+            state[t] |= 2
+        if state[t] & 4 == 0:
+            state[t] |= 4
             remaining += 1
     stop_early = remaining > 0
-    cap = adj.shape[0] + sources.shape[0] + 1
-    keys = np.empty(cap, dtype=np.float64)
-    vals = np.empty(cap, dtype=np.int64)
     size = 0
     for i in range(sources.shape[0]):
         s = sources[i]
         c = source_cost[i]
         if c < dist[s] and c <= limit:
+            if state[s] & 2 == 0:
+                touched[n_touched] = s
+                n_touched += 1
+                state[s] |= 2
             dist[s] = c
             label[s] = i
-            size = _push(keys, vals, size, c, s)
+            pred[s] = -1
+            size = _push(heap_keys, heap_vals, size, c, s)
+    n_done = 0
+    order = np.empty(0, dtype=np.int64)
+    settled_cap = 0
     while size > 0:
-        d, u, size = _pop(keys, vals, size)
-        if done[u] or d > dist[u]:
+        d, u, size = _pop(heap_keys, heap_vals, size)
+        if state[u] & 1 or d > dist[u]:
             continue
-        done[u] = True
-        if is_target[u]:
+        state[u] |= 1
+        if n_done == settled_cap:
+            settled_cap = max(16, settled_cap * 2)
+            grown = np.empty(settled_cap, dtype=np.int64)
+            grown[:n_done] = order[:n_done]
+            order = grown
+        order[n_done] = u
+        n_done += 1
+        if state[u] & 4:
             remaining -= 1
             if stop_early and remaining == 0:
                 break
@@ -117,140 +141,30 @@ def dijkstra(indptr, adj, w, sources, source_cost, limit, targets):  # type: ign
             v = adj[a]
             nd = d + w[a]
             if nd < dist[v] and nd <= limit:
+                if state[v] & 2 == 0:
+                    touched[n_touched] = v
+                    n_touched += 1
+                    state[v] |= 2
                 dist[v] = nd
                 pred[v] = a
                 label[v] = label[u]
-                size = _push(keys, vals, size, nd, v)
-    # unsettled nodes past an early stop keep tentative costs: mark them unknown
-    if stop_early:
-        for v in range(n):
-            if not done[v]:
-                dist[v] = INF
-                pred[v] = -1
-                label[v] = -1
-    return dist, pred, label
-
-
-@njit(cache=True)
-def many_to_many(indptr, adj, w, src_nodes, src_cost, src_ptr, tgt_nodes, tgt_cost, tgt_ptr):  # type: ignore[no-untyped-def]
-    """Cost matrix between virtual origins and virtual destinations.
-
-    Origin ``i`` enters the graph at ``src_nodes[src_ptr[i]:src_ptr[i+1]]`` with the matching
-    ``src_cost``; destination ``j`` is reached from ``tgt_nodes[tgt_ptr[j]:tgt_ptr[j+1]]``
-    plus ``tgt_cost``. Each origin runs one Dijkstra that stops once every entry node of every
-    destination is settled.
-
-    Returns
-    -------
-    ndarray
-        ``(n_origins, n_destinations)`` costs (``inf`` where unreachable).
-    """
-    n_src = src_ptr.shape[0] - 1
-    n_tgt = tgt_ptr.shape[0] - 1
-    out = np.full((n_src, n_tgt), INF)
-    for i in range(n_src):
-        a, b = src_ptr[i], src_ptr[i + 1]
-        dist, _, _ = dijkstra(indptr, adj, w, src_nodes[a:b], src_cost[a:b], INF, tgt_nodes)
-        for j in range(n_tgt):
-            best = INF
-            for k in range(tgt_ptr[j], tgt_ptr[j + 1]):
-                c = dist[tgt_nodes[k]] + tgt_cost[k]
-                if c < best:
-                    best = c
-            out[i, j] = best
-    return out
-
-
-@njit(cache=True, inline="always")
-def _alt_bound(v, lm_from, lm_to, targets, target_cost):  # type: ignore[no-untyped-def]
-    """Landmark lower bound of the cost from ``v`` to the cheapest target entry."""
-    best = INF
-    n_lm = lm_from.shape[1]
-    for k in range(targets.shape[0]):
-        t = targets[k]
-        h = 0.0
-        for m in range(n_lm):
-            a = lm_from[t, m] - lm_from[v, m]  # d(L, t) - d(L, v) <= d(v, t)
-            b = lm_to[v, m] - lm_to[t, m]  # d(v, L) - d(t, L) <= d(v, t)
-            if a > h and a < INF:
-                h = a
-            if b > h and b < INF:
-                h = b
-        h += target_cost[k]
-        if h < best:
-            best = h
-    return best
-
-
-@njit(cache=True)
-def astar_landmarks(  # type: ignore[no-untyped-def]
-    indptr, adj, w, sources, source_cost, targets, target_cost, lm_from, lm_to
-):
-    """A* search with landmark (ALT) lower bounds between virtual endpoints.
-
-    ``lm_from[v, m]`` is the cost from landmark ``m`` to ``v``, ``lm_to[v, m]`` the cost from
-    ``v`` to landmark ``m`` (``inf`` where unreachable: such terms are skipped). The bound is
-    admissible, and stale or improved nodes are re-expanded, so the result is exact.
-
-    Returns
-    -------
-    best : float
-        Cost to the cheapest target entry (``inf`` if unreachable).
-    end : int
-        Index into ``targets`` of the entry used (-1 if none).
-    pred : ndarray
-        Arc position used to reach each node (-1 for sources).
-    """
-    n = indptr.shape[0] - 1
-    dist = np.full(n, INF)
-    hcache = np.full(n, -1.0)
-    pred = np.full(n, -1, dtype=np.int64)
-    target_of = np.full(n, -1, dtype=np.int64)
-    for k in range(targets.shape[0]):
-        t = targets[k]
-        if target_of[t] < 0 or target_cost[k] < target_cost[target_of[t]]:
-            target_of[t] = k
-    cap = adj.shape[0] * 2 + sources.shape[0] + 1
-    keys = np.empty(cap, dtype=np.float64)
-    vals = np.empty(cap, dtype=np.int64)
-    size = 0
-    best = INF
-    end = -1
-    for i in range(sources.shape[0]):
-        s = sources[i]
-        c = source_cost[i]
-        if c < dist[s]:
-            dist[s] = c
-            if hcache[s] < 0:
-                hcache[s] = _alt_bound(s, lm_from, lm_to, targets, target_cost)
-            size = _push(keys, vals, size, c + hcache[s], s)
-            k = target_of[s]
-            if k >= 0 and c + target_cost[k] < best:
-                best = c + target_cost[k]
-                end = k
-    while size > 0:
-        f, u, size = _pop(keys, vals, size)
-        if f >= best:
-            break
-        if f > dist[u] + hcache[u]:
-            continue  # stale entry
-        du = dist[u]
-        for a in range(indptr[u], indptr[u + 1]):
-            v = adj[a]
-            nd = du + w[a]
-            if nd < dist[v]:
-                dist[v] = nd
-                pred[v] = a
-                k = target_of[v]
-                if k >= 0 and nd + target_cost[k] < best:
-                    best = nd + target_cost[k]
-                    end = k
-                if hcache[v] < 0:
-                    hcache[v] = _alt_bound(v, lm_from, lm_to, targets, target_cost)
-                fv = nd + hcache[v]
-                if fv < best and size < cap:
-                    size = _push(keys, vals, size, fv, v)
-    return best, end, pred
+                size = _push(heap_keys, heap_vals, size, nd, v)
+    nodes = order[:n_done].copy()
+    cost = np.empty(n_done)
+    arc = np.empty(n_done, dtype=np.int64)
+    source = np.empty(n_done, dtype=np.int64)
+    for k in range(n_done):
+        v = nodes[k]
+        cost[k] = dist[v]
+        arc[k] = pred[v]
+        source[k] = label[v]
+    for k in range(n_touched):
+        v = touched[k]
+        dist[v] = INF
+        pred[v] = -1
+        label[v] = -1
+        state[v] = 0
+    return nodes, cost, arc, source
 
 
 @njit(cache=True)
@@ -294,3 +208,166 @@ def path_coord_index(edges, edge_seg, edge_rev, seg_start, seg_end):  # type: ig
                 out[pos] = c
                 pos += 1
     return out[:pos]
+
+
+@njit(cache=True, inline="always")
+def _step(d):  # type: ignore[no-untyped-def]
+    if d > 180.0:
+        return d - 360.0
+    if d < -180.0:
+        return d + 360.0
+    return d
+
+
+@njit(cache=True, inline="always")
+def _piece_distance(x, y, c, j, coord, lon, lat, lon0):  # type: ignore[no-untyped-def]
+    """Distance (scaled degrees) from (x, y) to piece ``j`` and the position ``t`` on it."""
+    i = coord[j]
+    ax = _step(lon[i] - lon0)
+    if x == ax and y == lat[i]:
+        return 0.0, 0.0
+    if x == _step(lon[i + 1] - lon0) and y == lat[i + 1]:
+        return 0.0, 1.0
+    bx = ax + _step(lon[i + 1] - lon[i])
+    px = (ax - x) * c
+    py = lat[i] - y
+    dx = (bx - ax) * c
+    dy = lat[i + 1] - lat[i]
+    len2 = dx * dx + dy * dy
+    t = 0.0
+    if len2 > 0.0:
+        t = -(px * dx + py * dy) / len2
+        t = min(1.0, max(0.0, t))
+    ex = px + t * dx
+    ey = py + t * dy
+    return math.sqrt(ex * ex + ey * ey), t
+
+
+@njit(cache=True)
+def snap_nearest(  # type: ignore[no-untyped-def]
+    qx, qy, boxes, levels, fanout, coord, seg, lon, lat, lon0, off_ground, penalty, cap
+):
+    """Nearest piece to every query point in a packed R-tree (exact, best first).
+
+    ``qx`` are longitudes measured from ``lon0``; distances are in degrees of latitude, with
+    longitudes scaled by the cosine of each query's latitude. Off-ground segments compete with
+    ``penalty`` added.
+
+    Returns
+    -------
+    pos : ndarray
+        Position of the nearest piece in the tree order (-2: the search frontier outgrew
+        ``cap`` heap entries; ask again with a larger one).
+    t : ndarray
+        Where on that piece (0 at its first vertex, 1 at its second).
+    """
+    n = qx.shape[0]
+    n_pieces = coord.shape[0]
+    top = levels.shape[0] - 1
+    pos_out = np.full(n, -1, dtype=np.int64)
+    t_out = np.zeros(n)
+    hkey = np.empty(cap)
+    hnode = np.empty(cap, dtype=np.int64)
+    mask = (1 << _LEVEL_SHIFT) - 1
+    for q in range(n):
+        x = qx[q]
+        y = qy[q]
+        c = math.cos(y * math.pi / 180.0)
+        best = INF
+        best_pos = -1
+        best_t = 0.0
+        overflow = False
+        size = _push(hkey, hnode, 0, 0.0, top << _LEVEL_SHIFT)
+        if top == 0:
+            size = 0
+            for j in range(n_pieces):
+                d, t = _piece_distance(x, y, c, j, coord, lon, lat, lon0)
+                if off_ground[seg[j]]:
+                    d += penalty
+                if d < best:
+                    best, best_pos, best_t = d, j, t
+        while size > 0:
+            key, node, size = _pop(hkey, hnode, size)
+            if key >= best:
+                break
+            level = node >> _LEVEL_SHIFT
+            lo = (node & mask) * fanout
+            if level == 1:
+                for j in range(lo, min(lo + fanout, n_pieces)):
+                    d, t = _piece_distance(x, y, c, j, coord, lon, lat, lon0)
+                    if off_ground[seg[j]]:
+                        d += penalty
+                    if d < best:
+                        best, best_pos, best_t = d, j, t
+                continue
+            base = levels[level - 2]
+            count = levels[level - 1] - base
+            for k in range(lo, min(lo + fanout, count)):
+                b = base + k
+                gx = max(boxes[b, 0] - x, 0.0, x - boxes[b, 2]) * c
+                gy = max(boxes[b, 1] - y, 0.0, y - boxes[b, 3])
+                bound = math.sqrt(gx * gx + gy * gy)
+                if bound < best:
+                    if size >= cap:
+                        overflow = True
+                        continue
+                    size = _push(hkey, hnode, size, bound, ((level - 1) << _LEVEL_SHIFT) | k)
+        if overflow:
+            best_pos = -2
+        pos_out[q] = best_pos
+        t_out[q] = best_t
+    return pos_out, t_out
+
+
+@njit(cache=True)
+def snap_finish(  # type: ignore[no-untyped-def]
+    qlon, qlat, i0, t, lon, lat, cum, seg, seg_start, seg_end, seg_length
+):
+    """Snapped positions, offsets along segments and local distances of snapped points.
+
+    Distances use the ellipsoid's radii of curvature at the mid latitude (within millimetres
+    of the geodesic up to a few kilometres; callers recompute longer ones geodesically).
+    """
+    n = qlon.shape[0]
+    slon = np.empty(n)
+    slat = np.empty(n)
+    offset = np.empty(n)
+    dist = np.empty(n)
+    a = 6378137.0
+    e2 = 0.00669437999014
+    for k in range(n):
+        i = i0[k]
+        tk = t[k]
+        step = _step(lon[i + 1] - lon[i])
+        if tk == 0.0:
+            x, y = lon[i], lat[i]
+        elif tk == 1.0:
+            x, y = lon[i + 1], lat[i + 1]
+        else:
+            x = lon[i] + tk * step
+            if x > 180.0:
+                x -= 360.0
+            elif x < -180.0:
+                x += 360.0
+            y = lat[i] + tk * (lat[i + 1] - lat[i])
+        slon[k] = x
+        slat[k] = y
+        s = seg[k]
+        start = seg_start[s]
+        end = seg_end[s]
+        if tk == 0.0 and i == start:
+            offset[k] = 0.0
+        elif tk == 1.0 and i + 1 == end:
+            offset[k] = seg_length[s]
+        else:
+            total = cum[end] - cum[start]
+            along = cum[i] - cum[start] + tk * (cum[i + 1] - cum[i])
+            offset[k] = along / total * seg_length[s] if total > 0 else 0.0
+        phi = (y + qlat[k]) * 0.5 * math.pi / 180.0
+        w = 1.0 - e2 * math.sin(phi) ** 2
+        m = a * (1.0 - e2) / w**1.5
+        nn = a / math.sqrt(w)
+        dy = (qlat[k] - y) * math.pi / 180.0 * m
+        dx = _step(qlon[k] - x) * math.pi / 180.0 * nn * math.cos(phi)
+        dist[k] = math.sqrt(dx * dx + dy * dy)
+    return slon, slat, offset, dist

@@ -14,10 +14,12 @@ Steps, all vectorized over flat arrays:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -231,4 +233,13 @@ def network_from_file(
         progress("reading OSM")
     bbox = tuple(clip.bounds) if clip is not None else None
     osm = read_osm(path, bbox=bbox)  # type: ignore[arg-type]
-    return build_network(osm, profile, clip=clip, retain_all=retain_all, progress=progress)
+    network = build_network(osm, profile, clip=clip, retain_all=retain_all, progress=progress)
+    network.meta["source"] = Path(path).name
+    network.meta["source_sha256"] = file_sha256(path)
+    return network
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file (the source extract's checksum in a network's header)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()

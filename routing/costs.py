@@ -110,62 +110,80 @@ class Exposure:
         return pairs[rows, cols].astype(np.int64), zone[rows], metres[rows]
 
 
-def segment_lines(network: Network, transformer: Any) -> Any:
-    """Every segment as a projected shapely LineString (array)."""
+def segment_lines(network: Network, transformer: Any, segments: Any = None) -> Any:
+    """Segments as projected shapely LineStrings (array): all, or only ``segments``."""
     import shapely
 
-    x, y = transformer.transform(network.coord_lon, network.coord_lat)
-    counts = network.seg_end - network.seg_start + 1
+    segs = np.arange(network.n_segments) if segments is None else np.asarray(segments, np.int64)
+    starts = network.seg_start[segs]
+    counts = network.seg_end[segs] - starts + 1
     offsets = np.cumsum(counts) - counts
-    idx = np.repeat(network.seg_start - offsets, counts) + np.arange(int(counts.sum()))
-    coords = np.column_stack([np.asarray(x)[idx], np.asarray(y)[idx]])
-    return shapely.linestrings(coords, indices=np.repeat(np.arange(network.n_segments), counts))
+    idx = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
+    x, y = transformer.transform(network.coord_lon[idx], network.coord_lat[idx])
+    coords = np.column_stack([np.asarray(x), np.asarray(y)])
+    return shapely.linestrings(coords, indices=np.repeat(np.arange(len(segs)), counts))
 
 
-def compute_exposure(network: Network, zones: Sequence[RiskZone]) -> Exposure:
+ZoneCache = dict[bytes, tuple[IntArray, FloatArray, Any]]
+
+
+def _zone_exposure(network: Network, geometry: Any) -> tuple[IntArray, FloatArray, Any]:
+    """Segments touching one zone, their metres inside it, and the projected zone."""
+    import shapely
+
+    transformer = network.projection
+    area = shapely.transform(
+        geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+    shapely.prepare(area)
+    west, south, east, north = shapely.bounds(geometry).tolist()
+    near = network.snapper.segments_in_box(west, south, east, north)
+    if not len(near):
+        return np.zeros(0, np.int64), np.zeros(0), area
+    lines = segment_lines(network, transformer, near)
+    hit = np.flatnonzero(shapely.intersects(lines, area))
+    inside = shapely.length(shapely.intersection(lines[hit], area))
+    projected_length = shapely.length(lines[hit])
+    seg = near[hit]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(projected_length > 0, network.seg_length[seg] / projected_length, 0.0)
+    m = inside * scale
+    touch = (m > 0) | (network.seg_length[seg] == 0)
+    return seg[touch].astype(np.int64), m[touch], area
+
+
+def compute_exposure(
+    network: Network, zones: Sequence[RiskZone], *, cache: ZoneCache | None = None
+) -> Exposure:
     """Metres of every segment inside every zone (done once per risk-layer version).
 
-    Lengths are measured in a local projection and scaled to each segment's geodesic length.
+    Candidate segments come from the network's snapping index (pieces whose boxes meet the
+    zone's), so the cost follows the zones' size, not the network's. Lengths are measured in a
+    local projection and scaled to each segment's geodesic length. ``cache`` (keyed by the
+    zone's geometry) lets a new version of a layer recompute only the zones that changed.
     """
-    import shapely
-
     if not zones or network.n_segments == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Exposure(tuple(zones), empty, empty.copy(), np.zeros(0))
-    transformer = network.projection
     projected = []
-    lines = segment_lines(network, transformer)
-    projected_length = shapely.length(lines)
-    tree = shapely.STRtree(lines)
     segs, zone_ids, metres = [], [], []
     for z, zone in enumerate(zones):
-        area = shapely.transform(
-            zone.geometry,
-            lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
-        )
-        shapely.prepare(area)
+        key = zone.geometry.wkb
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = _zone_exposure(network, zone.geometry)
+            if cache is not None:
+                cache[key] = found
+        seg, m, area = found
         projected.append(area)
-        hit = tree.query(area, predicate="intersects")
-        if len(hit) == 0:
-            continue
-        inside = shapely.length(shapely.intersection(lines[hit], area))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.where(
-                projected_length[hit] > 0, network.seg_length[hit] / projected_length[hit], 0.0
-            )
-        m = inside * scale
-        touch = (m > 0) | (network.seg_length[hit] == 0)
-        segs.append(hit[touch])
-        zone_ids.append(np.full(int(touch.sum()), z))
-        metres.append(m[touch])
-    if not segs:
-        empty = np.zeros(0, dtype=np.int64)
-        return Exposure(tuple(zones), empty, empty.copy(), np.zeros(0), tuple(projected))
+        segs.append(seg)
+        zone_ids.append(np.full(len(seg), z, dtype=np.int64))
+        metres.append(m)
     return Exposure(
         tuple(zones),
         np.concatenate(segs).astype(np.int64),
         np.concatenate(zone_ids).astype(np.int64),
-        np.concatenate(metres),
+        np.concatenate(metres).astype(np.float64),
         tuple(projected),
     )
 
@@ -344,15 +362,12 @@ def edge_weights(
         np.add.at(extra, edges[finite], inside * (m[finite] - 1.0))
         effective += extra
     factor = np.ones(network.n_edges)
-    highway = network.edge_attr("highway")
-    sidewalk = network.edge_attr("sidewalk")
-    main_no_sidewalk = np.array(
-        [h in _MAIN_ROADS and s in _NO_SIDEWALK for h, s in zip(highway, sidewalk, strict=True)],
-        dtype=bool,
+    main_no_sidewalk = network.edge_attr_in("highway", _MAIN_ROADS) & network.edge_attr_in(
+        "sidewalk", _NO_SIDEWALK
     )
     factor = np.where(main_no_sidewalk, factor * params.no_sidewalk_factor, factor)
     if night:
-        unlit = np.array([v == "no" for v in network.edge_attr("lit")], dtype=bool)
+        unlit = network.edge_attr_in("lit", ["no"])
         factor = np.where(unlit, factor * params.unlit_night_factor, factor)
     if elevation is not None:
         rise = elevation[network.edge_v] - elevation[network.edge_u]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +26,8 @@ import numpy.typing as npt
 
 from routing.errors import NetworkFormatError
 from routing.files import atomic_path
+from routing.snapping import SnapIndex
+from routing.storage import read_arrays, write_arrays
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -40,14 +44,47 @@ ATTR_KEYS: tuple[str, ...] = (
     "maxspeed",
     "foot",
     "oneway",
+    "bridge",
+    "tunnel",
+    "layer",
 )
 FORMAT_NAME = "geomap-network"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+#: Arrays derived from the stored ones, computed once (at save time) and loaded with the file.
+DERIVED: tuple[str, ...] = (
+    "edge_seg",
+    "edge_rev",
+    "edge_u",
+    "edge_v",
+    "edge_length",
+    "segment_edges",
+    "csr_fwd_indptr",
+    "csr_fwd_adj",
+    "csr_fwd_order",
+    "csr_bwd_indptr",
+    "csr_bwd_adj",
+    "csr_bwd_order",
+)
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+_PROPERTIES = frozenset(
+    {"edge_seg", "edge_rev", "edge_u", "edge_v", "edge_length", "segment_edges"}
+)
+
+
+def _geomap_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("geomap")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return None
 
 
 @dataclass(eq=False)
@@ -148,21 +185,39 @@ class Network:
         return rev
 
     @cached_property
-    def segment_edges(self) -> npt.NDArray[np.int64]:
+    def segment_edges(self) -> Int32Array:
         """``(n_segments, 2)``: forward and backward directed edge of each segment (-1: none)."""
-        pairs = np.full((self.n_segments, 2), -1, dtype=np.int64)
+        pairs = np.full((self.n_segments, 2), -1, dtype=np.int32)
         pairs[self.edge_seg, self.edge_rev.astype(np.int64)] = np.arange(self.n_edges)
         return pairs
 
     @cached_property
     def edge_u(self) -> Int32Array:
         """Tail node of each directed edge."""
-        return np.where(self.edge_rev, self.seg_v[self.edge_seg], self.seg_u[self.edge_seg])
+        u, v = self.seg_u[self.edge_seg], self.seg_v[self.edge_seg]
+        return np.where(self.edge_rev, v, u).astype(np.int32)
 
     @cached_property
     def edge_v(self) -> Int32Array:
         """Head node of each directed edge."""
-        return np.where(self.edge_rev, self.seg_u[self.edge_seg], self.seg_v[self.edge_seg])
+        u, v = self.seg_u[self.edge_seg], self.seg_v[self.edge_seg]
+        return np.where(self.edge_rev, u, v).astype(np.int32)
+
+    def csr(self, *, reverse: bool = False) -> tuple[IntArray, Int32Array, Int32Array]:
+        """The graph as CSR arrays: ``(indptr, adj, order)``, forward or reversed.
+
+        ``order[k]`` is the directed edge of arc ``k`` (arcs sorted by tail node; reversed: by
+        head node) and ``adj[k]`` the node it leads to. Computed once, saved with the network.
+        """
+        key = "csr_bwd" if reverse else "csr_fwd"
+        d = self.__dict__
+        if f"{key}_order" not in d:
+            tails, heads = (self.edge_v, self.edge_u) if reverse else (self.edge_u, self.edge_v)
+            order = np.argsort(tails, kind="stable").astype(np.int32)
+            indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+            np.cumsum(np.bincount(tails, minlength=self.n_nodes), out=indptr[1:])
+            d[f"{key}_indptr"], d[f"{key}_adj"], d[f"{key}_order"] = indptr, heads[order], order
+        return d[f"{key}_indptr"], d[f"{key}_adj"], d[f"{key}_order"]
 
     @cached_property
     def edge_length(self) -> FloatArray:
@@ -173,12 +228,13 @@ class Network:
     def projection(self) -> Any:
         """A pyproj transformer from lon/lat to a transverse Mercator centred on the network.
 
-        Used wherever metres are needed locally (snapping, exposure to risk zones).
+        Used wherever metres are needed locally (exposure to risk zones, catchments). The centre
+        longitude is the circular mean of the nodes' longitudes, so a network that spans the
+        antimeridian is centred on it, not on the far side of the Earth.
         """
         from pyproj import Transformer
 
-        lon0 = float(np.median(self.node_lon)) if self.n_nodes else 0.0
-        lat0 = float(np.median(self.node_lat)) if self.n_nodes else 0.0
+        lon0, lat0 = self.centre
         return Transformer.from_crs(
             "EPSG:4326",
             f"+proj=tmerc +lon_0={lon0} +lat_0={lat0} +k=1 +ellps=WGS84 +units=m",
@@ -186,25 +242,73 @@ class Network:
         )
 
     @cached_property
-    def snap_index(self) -> tuple[Any, IntArray, IntArray, FloatArray, FloatArray]:
-        """Straight pieces of every segment in :attr:`projection` metres, in an STRtree.
+    def centre(self) -> tuple[float, float]:
+        """``(lon, lat)`` centre of the nodes: circular mean longitude, median latitude."""
+        if not self.n_nodes:
+            return 0.0, 0.0
+        rad = np.radians(self.node_lon)
+        lon0 = float(np.degrees(np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())))
+        return lon0, float(np.median(self.node_lat))
 
-        Returns ``(tree, piece_segment, piece_first_coordinate, x, y)``; shared by every
-        router on this network.
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """``(west, south, east, north)`` of the nodes in degrees.
+
+        ``west > east`` when the network spans the antimeridian.
         """
-        import shapely
+        if not self.n_nodes:
+            return (0.0, 0.0, 0.0, 0.0)
+        lon = np.sort(np.asarray(self.node_lon))
+        gaps = np.diff(np.concatenate([lon, [lon[0] + 360.0]]))
+        widest = int(np.argmax(gaps))  # the largest empty arc of longitudes is outside
+        west, east = float(lon[(widest + 1) % len(lon)]), float(lon[widest])
+        return west, float(np.min(self.node_lat)), east, float(np.max(self.node_lat))
 
-        counts = self.seg_end - self.seg_start
-        piece_seg = np.repeat(np.arange(self.n_segments), counts)
-        offsets = np.cumsum(counts) - counts
-        piece_start = np.repeat(self.seg_start - offsets, counts) + np.arange(int(counts.sum()))
-        x, y = (np.asarray(v) for v in self.projection.transform(self.coord_lon, self.coord_lat))
-        a = np.column_stack([x[piece_start], y[piece_start]])
-        b = np.column_stack([x[piece_start + 1], y[piece_start + 1]])
-        lines = shapely.linestrings(
-            np.stack([a, b], axis=1).reshape(-1, 2), indices=np.repeat(np.arange(len(a)), 2)
-        )
-        return shapely.STRtree(lines), piece_seg, piece_start, x, y
+    @cached_property
+    def snapper(self) -> SnapIndex:
+        """The snapping index (a packed R-tree of straight pieces), shared by every router."""
+        return SnapIndex.build(self)
+
+    def covers(
+        self, lon: Any, lat: Any, *, max_snap_m: float = 500.0, margin_km: float = 1.0
+    ) -> BoolArray:
+        """Whether each point lies within ``max_snap_m`` of a road of this network.
+
+        A cheap bounding-box test (grown by ``margin_km``) rejects far points before the
+        snapping index is asked; a service holding several networks uses it to pick the one
+        that covers a point.
+
+        Parameters
+        ----------
+        lon, lat : float or array-like
+            Points in degrees.
+        max_snap_m : float
+            Snapping distance limit.
+        margin_km : float
+            Margin around the nodes' bounding box.
+
+        Returns
+        -------
+        ndarray of bool
+        """
+        x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        out = np.zeros(len(x), dtype=bool)
+        if not self.n_nodes:
+            return out
+        west, south, east, north = self.bbox
+        pad = margin_km / 111.0 + max_snap_m / 111_000.0
+        cos = max(0.01, float(np.cos(np.radians(min(89.0, max(abs(south), abs(north)))))))
+        span = (east - west) % 360.0
+        inside = (
+            np.isfinite(x) & np.isfinite(y) & (y >= south - pad) & (y <= north + pad)
+            & (((x - west) % 360.0 <= span + pad / cos) | ((west - x) % 360.0 <= pad / cos))
+        )  # fmt: skip
+        idx = np.flatnonzero(inside)
+        if len(idx):
+            found = self.snapper.nearest(x[idx], y[idx])
+            out[idx] = found.distance_m <= max_snap_m
+        return out
 
     def edge_attr(self, key: str) -> list[str | None]:
         """Value of a way attribute for every directed edge (None when absent).
@@ -228,6 +332,17 @@ class Network:
     def segment_attr(self, key: str) -> list[str | None]:
         """Value of a way attribute for every segment (None when absent)."""
         return self._decode(self.way_attrs[self.seg_way, ATTR_KEYS.index(key)])
+
+    def way_attr_in(self, key: str, values: Iterable[str | None]) -> BoolArray:
+        """Per way, whether attribute ``key`` is one of ``values`` (None stands for absent)."""
+        wanted = set(values)
+        table: list[str | None] = [None, *self.strings[1:]]
+        hit = np.array([t in wanted for t in table], dtype=bool)
+        return hit[self.way_attrs[:, ATTR_KEYS.index(key)]]
+
+    def edge_attr_in(self, key: str, values: Iterable[str | None]) -> BoolArray:
+        """Per directed edge, whether attribute ``key`` is one of ``values`` (vectorized)."""
+        return self.way_attr_in(key, values)[self.seg_way[self.edge_seg]]
 
     def _decode(self, codes: npt.NDArray[np.int32]) -> list[str | None]:
         table: list[str | None] = [None, *self.strings[1:]]
@@ -327,42 +442,77 @@ class Network:
         "way_attrs",
     )
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Save the network to one file (numpy ``.npz``), atomically.
+    def header(self) -> dict[str, Any]:
+        """What a saved network says about itself (see :meth:`save`)."""
+        west, south, east, north = self.bbox
+        meta = dict(self.meta)
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "id": meta.pop("id", None),
+            "name": meta.pop("name", None),
+            "countries": meta.pop("countries", []),
+            "bbox": [west, south, east, north],
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "segments": self.n_segments,
+            "source": meta.pop("source", None),
+            "source_sha256": meta.pop("source_sha256", None),
+            "built_at": meta.pop("built_at", None),
+            "profile": self.profile,
+            "geomap_version": _geomap_version(),
+            "attr_keys": list(ATTR_KEYS),
+            "strings": self.strings,
+            "meta": {k: v for k, v in meta.items() if k != "profile"},
+        }
 
-        The file is written next to its destination and renamed into place, so a crash never
-        leaves a half-written network behind.
+    def save(self, path: str | os.PathLike[str], *, hierarchy: bool = True) -> Path:
+        """Save the network to one file that loads by memory-mapping, atomically.
+
+        The file is an uncompressed ``.npz`` (see :mod:`routing.storage`) holding the network,
+        everything derived from it that a process would otherwise recompute at start (directed
+        edges, forward and reverse CSR arrays, the snapping index) and, with ``hierarchy``, the
+        node order of the contraction hierarchy. The header carries the metadata of
+        :meth:`header`. It is written next to its destination and renamed into place.
 
         Parameters
         ----------
         path : str or os.PathLike
             Destination; ``.npz`` is the customary suffix.
+        hierarchy : bool
+            Compute and store the contraction hierarchy's node order (the expensive,
+            weight-independent step of routing; needs pyroutingkit).
 
         Returns
         -------
         Path
             The path written.
         """
-        dest = Path(path)
-        header = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "profile": self.profile,
-            "attr_keys": list(ATTR_KEYS),
-            "strings": self.strings,
-            "meta": self.meta,
-        }
-        arrays = {name: getattr(self, name) for name in self._ARRAYS}
-        arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-        with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, allow_pickle=False, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return dest
+        arrays: dict[str, Any] = {name: getattr(self, name) for name in self._ARRAYS}
+        self.csr(reverse=False)
+        self.csr(reverse=True)
+        for name in DERIVED:
+            arrays[name] = getattr(self, name) if name in _PROPERTIES else self.__dict__[name]
+        for name, value in self.snapper.arrays().items():
+            arrays[f"snap_{name}"] = value
+        if hierarchy and self.n_nodes:
+            arrays["cch_order"] = self.hierarchy_order
+        return write_arrays(path, self.header(), arrays)
+
+    @cached_property
+    def hierarchy_order(self) -> npt.NDArray[np.uint32]:
+        """The contraction hierarchy's node order (nested dissection; computed once)."""
+        from routing.hierarchy import compute_order
+
+        return compute_order(self)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
-        """Load a network written by :meth:`save`.
+        """Load a network written by :meth:`save`, memory-mapped read-only.
+
+        Arrays are views of the file: nothing is copied, and processes that load the same file
+        share its pages. Files of format version 1 (plain ``.npz``) are still read, into memory,
+        and their derived arrays are computed on first use.
 
         Parameters
         ----------
@@ -376,30 +526,55 @@ class Network:
         Raises
         ------
         NetworkFormatError
-            If the file is not a geomap network or has another format version.
+            If the file is not a geomap network or has an unsupported format version.
         """
         p = Path(path)
         try:
-            with np.load(p, allow_pickle=False) as npz:
-                header = json.loads(bytes(npz["header"]).decode())
-                arrays = {name: npz[name] for name in cls._ARRAYS}
+            header, arrays = read_arrays(p)
         except FileNotFoundError:
             raise NetworkFormatError(f"network file not found: {p}") from None
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
             raise NetworkFormatError(f"{p}: not a geomap network file ({exc})") from exc
-        if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
+        version = header.get("version")
+        if header.get("format") != FORMAT_NAME or version not in (1, FORMAT_VERSION):
             raise NetworkFormatError(
                 f"{p}: unsupported network format {header.get('format')!r} "
-                f"version {header.get('version')!r}; rebuild it with 'geomap network build'"
+                f"version {version!r}; rebuild it with 'geomap network build'"
             )
-        if tuple(header["attr_keys"]) != ATTR_KEYS:
-            raise NetworkFormatError(f"{p}: attribute columns differ from this geomap version")
-        return cls(
+        missing = [name for name in cls._ARRAYS if name not in arrays]
+        if missing:
+            raise NetworkFormatError(f"{p}: not a geomap network file (no {', '.join(missing)})")
+        keys = list(header.get("attr_keys", []))
+        if keys != list(ATTR_KEYS):
+            if not set(keys) <= set(ATTR_KEYS):
+                raise NetworkFormatError(
+                    f"{p}: attribute columns differ from this geomap version; rebuild it with "
+                    "'geomap network build'"
+                )
+            old = arrays["way_attrs"]
+            table = np.zeros((len(old), len(ATTR_KEYS)), dtype=np.int32)
+            for c, key in enumerate(keys):
+                table[:, ATTR_KEYS.index(key)] = old[:, c]
+            arrays["way_attrs"] = table
+        meta = dict(header.get("meta", {}))
+        for key in ("id", "name", "countries", "source", "source_sha256", "built_at"):
+            if header.get(key) is not None:
+                meta[key] = header[key]
+        net = cls(
             profile=header["profile"],
             strings=list(header["strings"]),
-            meta=dict(header["meta"]),
-            **arrays,
+            meta=meta,
+            **{name: arrays[name] for name in cls._ARRAYS},
         )
+        for name in DERIVED:
+            if name in arrays:
+                net.__dict__[name] = arrays[name]
+        snap = {k.removeprefix("snap_"): v for k, v in arrays.items() if k.startswith("snap_")}
+        if snap:
+            net.__dict__["snapper"] = SnapIndex.from_arrays(net, snap)
+        if "cch_order" in arrays:
+            net.__dict__["hierarchy_order"] = arrays["cch_order"]
+        return net
 
     # ------------------------------------------------------------------ networkx
     def to_networkx(self) -> nx.MultiDiGraph:

@@ -51,6 +51,7 @@ KEPT_TAGS: frozenset[str] = frozenset(
         "wheelchair",
         "bridge",
         "tunnel",
+        "layer",
     }
 )
 

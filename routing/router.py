@@ -1,192 +1,95 @@
 """Queries on a network: snapping, routes, cost matrices, nearest facility, reachability.
 
-A :class:`Router` compiles a :class:`~routing.network.Network` into forward and backward CSR
-arrays once, and answers every query with the compiled kernels of :mod:`routing._kernels`.
-Points are snapped onto the nearest *edge* (projected onto the segment, not to the nearest
-node), and routes start and end at the snapped points.
+A :class:`Router` is one set of per-edge weights on a :class:`~routing.network.Network`
+(metres by default; walking time with safety penalties for safe routing). Everything
+weight-independent lives on the network and is shared by all its routers: CSR arrays, the
+snapping index and the contraction hierarchy's topology. A router adds its weights, a
+customization of the hierarchy for point-to-point routes and cost matrices
+(:mod:`routing.hierarchy`), and the same weights in CSR order for one-to-all searches
+(nearest facility, reach), which run in compiled kernels whose set-up costs what they visit.
+:meth:`Router.set_weights` changes the weights in place, re-customizing only the edges that
+changed.
 
-Costs are metres unless the router was given other per-edge weights (for instance walking
-time with safety penalties); lengths and walking times are always reported as well.
+Points are snapped onto the nearest *edge* (projected onto the segment, not to the nearest
+node), and routes start and end at the snapped points: a route is the best of leaving the
+origin's segment towards either end, travelling between those nodes, and reaching the
+destination from either end of its segment, or walking straight along a shared segment.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from routing import _kernels
-from routing.errors import InvalidCoordinateError, NoRouteError, PointTooFarError
+from routing.errors import InvalidLimitError, NoRouteError, PointTooFarError
 from routing.network import Network
 from routing.profiles import get_profile
+from routing.route import Entries, LonLat, Route, RouteAssembly, Snap, check_lonlat, check_points
+from routing.snapping import SnapBatch
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-LonLat = tuple[float, float]
+
+__all__ = [
+    "Entries",
+    "LonLat",
+    "Route",
+    "Router",
+    "Snap",
+    "SnapBatch",
+    "check_limit",
+    "check_lonlat",
+]
+
+#: Cost matrices with at most this many pairs report float costs summed along each path;
+#: larger ones report the hierarchy's quantized costs (see :mod:`routing.hierarchy`).
+EXACT_MATRIX_PAIRS = 256
 
 
-def check_lonlat(point: Sequence[float], *, what: str = "point") -> LonLat:
-    """Validate a longitude/latitude pair.
-
-    Parameters
-    ----------
-    point : sequence of float
-        ``(lon, lat)`` in degrees.
-    what : str
-        How to name the point in the error message.
-
-    Returns
-    -------
-    tuple of float
+def check_limit(limit: float, *, what: str = "limit") -> float:
+    """A search limit as a float, refusing negative and NaN values.
 
     Raises
     ------
-    InvalidCoordinateError
-        If it is not two finite numbers with lon in [-180, 180] and lat in [-90, 90].
+    InvalidLimitError
+        If ``limit`` is not a number, is NaN or is negative.
     """
     try:
-        lon, lat = (float(v) for v in point)
+        value = float(limit)
     except (TypeError, ValueError):
-        raise InvalidCoordinateError(
-            f"{what}: expected a (lon, lat) pair of numbers, got {point!r:.60}"
-        ) from None
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise InvalidCoordinateError(f"{what}: coordinates must be finite, got ({lon}, {lat})")
-    if not -180.0 <= lon <= 180.0:
-        raise InvalidCoordinateError(f"{what}: longitude {lon} is outside [-180, 180]")
-    if not -90.0 <= lat <= 90.0:
-        raise InvalidCoordinateError(f"{what}: latitude {lat} is outside [-90, 90]")
-    return lon, lat
+        raise InvalidLimitError(f"{what} must be a number, got {limit!r:.40}") from None
+    if math.isnan(value) or value < 0:
+        raise InvalidLimitError(f"{what} must be a non-negative number, got {value}")
+    return value
 
 
-@dataclass(frozen=True)
-class Snap:
-    """A point placed on the nearest edge of the network.
+class _Scratch:
+    """Per-node search state kept between searches (reset on the nodes touched only)."""
 
-    Attributes
-    ----------
-    query : tuple of float
-        The point asked for (lon, lat).
-    lon, lat : float
-        The snapped point on the network.
-    distance_m : float
-        Geodesic distance from the query to the snapped point.
-    segment : int
-        Segment the point lies on.
-    piece : int
-        Coordinate index where the straight piece holding the point starts.
-    offset_m : float
-        Distance along the segment from its first node to the snapped point.
-    """
+    def __init__(self, n_nodes: int, n_arcs: int) -> None:
+        self.dist = np.full(n_nodes, np.inf)
+        self.pred = np.full(n_nodes, -1, dtype=np.int32)
+        self.label = np.full(n_nodes, -1, dtype=np.int32)
+        self.state = np.zeros(n_nodes, dtype=np.uint8)
+        self.touched = np.empty(n_nodes, dtype=np.int32)
+        self.heap_size = n_arcs + 1025
+        self.heap_keys = np.empty(self.heap_size)
+        self.heap_vals = np.empty(self.heap_size, dtype=np.int64)
 
-    query: LonLat
-    lon: float
-    lat: float
-    distance_m: float
-    segment: int
-    piece: int
-    offset_m: float
+    def heap(self, n_sources: int) -> tuple[FloatArray, IntArray]:
+        """Heap arrays large enough for a search from ``n_sources`` sources."""
+        if n_sources > 1024:
+            size = self.heap_size + n_sources
+            return np.empty(size), np.empty(size, dtype=np.int64)
+        return self.heap_keys, self.heap_vals
 
 
-@dataclass
-class Route:
-    """A route between two snapped points.
-
-    Attributes
-    ----------
-    cost : float
-        Total cost in the router's weight (metres by default).
-    length_m : float
-        Length in metres.
-    duration_s : float
-        Walking (or driving) time at the router's speed.
-    coords : ndarray
-        ``(k, 2)`` lon/lat vertices from the origin's snapped point to the destination's.
-    edges : list of int
-        Directed edges fully or partly travelled, in order.
-    nodes : list of int
-        Graph nodes passed, in order.
-    origin, destination : Snap
-        Where the route starts and ends.
-    steps : list of dict
-        Consecutive stretches on one street: ``name`` (None if unnamed), ``highway``,
-        ``length_m``.
-    stretches : list of (int, float)
-        Each directed edge travelled and the metres travelled on it (partial at the ends).
-    pieces : list of (int, float, float)
-        Each directed edge travelled with the part travelled: from ``start`` to ``end`` metres
-        along the edge in its direction of travel.
-    """
-
-    cost: float
-    length_m: float
-    duration_s: float
-    coords: FloatArray
-    edges: list[int]
-    nodes: list[int]
-    origin: Snap
-    destination: Snap
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    stretches: list[tuple[int, float]] = field(default_factory=list)
-    pieces: list[tuple[int, float, float]] = field(default_factory=list)
-
-    @property
-    def street_names(self) -> list[str]:
-        """Names of the named streets followed, in order, without repeats."""
-        return [s["name"] for s in self.steps if s["name"]]
-
-    @property
-    def geometry(self) -> Any:
-        """The route as a shapely LineString."""
-        import shapely
-
-        return shapely.LineString(self.coords)
-
-    def to_geojson(self) -> dict[str, Any]:
-        """The route as an RFC 7946 GeoJSON Feature."""
-        return {
-            "type": "Feature",
-            "geometry": {
-                "type": "LineString",
-                "coordinates": np.round(self.coords, 7).tolist(),
-            },
-            "properties": {
-                "length_m": round(self.length_m, 2),
-                "duration_min": round(self.duration_s / 60.0, 2),
-                "cost": self.cost,
-                "snap_origin_m": round(self.origin.distance_m, 2),
-                "snap_destination_m": round(self.destination.distance_m, 2),
-                "streets": self.street_names,
-                "steps": [{**s, "length_m": round(s["length_m"], 1)} for s in self.steps],
-            },
-        }
-
-
-@dataclass(frozen=True)
-class Entries:
-    """How a snapped point joins the graph: nodes with costs and lengths."""
-
-    nodes: IntArray
-    costs: FloatArray
-
-
-def _bound_scale(weights: FloatArray, reference: FloatArray) -> float:
-    """The largest ``s`` with ``weights >= s * reference`` on every edge (0 if none)."""
-    mask = (reference > 0) & np.isfinite(reference) & np.isfinite(weights)
-    if not mask.any():
-        return 0.0
-    ratio = float(np.min(weights[mask] / reference[mask]))
-    zero_ref = (reference == 0) & (weights < 0)
-    return 0.0 if zero_ref.any() or not math.isfinite(ratio) else max(0.0, ratio)
-
-
-class Router:
-    """Shortest paths on a :class:`Network`.
+class Router(RouteAssembly):
+    """Shortest paths on a :class:`Network` under one set of edge weights.
 
     Parameters
     ----------
@@ -203,10 +106,6 @@ class Router:
         ``piece_cost(edge, start_m, end_m)``: the cost of part of an edge, for weights that vary
         along edges (the default is the edge's weight pro rata). It must agree with ``weights``
         for whole edges.
-    landmarks_from : Router, optional
-        Reuse another router's landmark costs, scaled by the smallest ratio of these weights to
-        that router's (so they remain lower bounds: routes stay exact). This saves the landmark
-        searches (about 30 full passes) for every new set of weights.
     """
 
     def __init__(
@@ -216,42 +115,89 @@ class Router:
         weights: FloatArray | None = None,
         speed_kmh: float | None = None,
         max_snap_m: float = 500.0,
-        landmarks_from: Router | None = None,
         piece_cost: Callable[[int, float, float], float] | None = None,
     ) -> None:
         self.network = network
-        self._piece_hook = piece_cost
-        w = network.edge_length if weights is None else np.asarray(weights, dtype=np.float64)
-        if w.shape != (network.n_edges,):
-            raise ValueError(f"weights must have one value per edge ({network.n_edges})")
-        if np.any(w < 0) or np.any(np.isnan(w)):
-            raise ValueError("weights must be non-negative numbers (inf closes an edge)")
-        self.weights = w
         self.speed_mps = (speed_kmh or get_profile(network.profile).default_speed_kmh) / 3.6
         self.max_snap_m = float(max_snap_m)
-        n = network.n_nodes
-        u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
-        order_f = np.argsort(u, kind="stable")
-        order_b = np.argsort(v, kind="stable")
-        self._fwd = (self._indptr(u[order_f], n), v[order_f], w[order_f], order_f)
-        self._bwd = (self._indptr(v[order_b], n), u[order_b], w[order_b], order_b)
         self._seg_edge = network.segment_edges  # [:, 0] forward edge, [:, 1] backward edge
-        if landmarks_from is not None:
-            if landmarks_from.network is not network:
-                raise ValueError("landmarks can only be shared on the same network")
-            scale = _bound_scale(w, landmarks_from.weights)
-            if scale > 0:
-                lm_from, lm_to = landmarks_from._landmarks
-                self.__dict__["_landmarks"] = (
-                    lm_from if scale == 1.0 else lm_from * scale,
-                    lm_to if scale == 1.0 else lm_to * scale,
-                )
+        self._metric: Any = None
+        self.version = 0
+        self.weights = self._checked(network.edge_length if weights is None else weights)
+        self._piece_hook = piece_cost
+        self._sorted: dict[bool, FloatArray] = {}
 
-    @staticmethod
-    def _indptr(sorted_tails: IntArray, n: int) -> IntArray:
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(sorted_tails, minlength=n), out=indptr[1:])
-        return indptr
+    def _checked(self, weights: Any) -> FloatArray:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (self.network.n_edges,):
+            raise ValueError(f"weights must have one value per edge ({self.network.n_edges})")
+        if (w < 0).any() or np.isnan(w).any():
+            raise ValueError("weights must be non-negative numbers (inf closes an edge)")
+        return w
+
+    def set_weights(
+        self,
+        weights: FloatArray,
+        *,
+        piece_cost: Callable[[int, float, float], float] | None = None,
+    ) -> int:
+        """Replace the weights in place (and the ``piece_cost`` hook).
+
+        The hierarchy's customization is updated for the edges whose quantized weight changed
+        only (a partial customization), unless many changed.
+
+        Returns
+        -------
+        int
+            How many directed edges changed weight (as the hierarchy sees them).
+        """
+        w = self._checked(weights)
+        changed = int(np.count_nonzero(w != self.weights))
+        self.weights = w
+        self._piece_hook = piece_cost
+        self._sorted.clear()
+        self.version += 1
+        if self._metric is not None:
+            from routing.hierarchy import Metric, choose_scale
+
+            if choose_scale(self.network, w) < self._metric.scale / 4:
+                self._metric = Metric(self.network, w)
+            else:
+                changed = self._metric.update(w)
+        return changed
+
+    @property
+    def metric(self) -> Any:
+        """The router's customization of the network's hierarchy (built on first use)."""
+        if self._metric is None:
+            from routing.hierarchy import Metric
+
+            self._metric = Metric(self.network, self.weights)
+        return self._metric
+
+    def _csr(self, reverse: bool) -> tuple[IntArray, Any, FloatArray, Any]:
+        indptr, adj, order = self.network.csr(reverse=reverse)
+        if reverse not in self._sorted:
+            self._sorted[reverse] = self.weights[order]
+        return indptr, adj, self._sorted[reverse], order
+
+    @property
+    def _fwd(self) -> tuple[IntArray, Any, FloatArray, Any]:
+        """Forward CSR ``(indptr, adj, weights, edge_of_arc)``."""
+        return self._csr(False)
+
+    @property
+    def _bwd(self) -> tuple[IntArray, Any, FloatArray, Any]:
+        """Reversed CSR ``(indptr, adj, weights, edge_of_arc)``."""
+        return self._csr(True)
+
+    @property
+    def _scratch(self) -> _Scratch:
+        d = self.network.__dict__
+        if "_search_scratch" not in d:
+            d["_search_scratch"] = _Scratch(self.network.n_nodes, self.network.n_edges)
+        scratch: _Scratch = d["_search_scratch"]
+        return scratch
 
     # ------------------------------------------------------------------ snapping
     def snap(self, point: Sequence[float], *, what: str = "point") -> Snap:
@@ -277,9 +223,46 @@ class Router:
         """
         return self.snap_many([point], what=what)[0]
 
+    def snap_points(
+        self,
+        points: Sequence[Sequence[float]] | FloatArray,
+        *,
+        what: str = "point",
+        names: Sequence[str] | None = None,
+    ) -> tuple[SnapBatch, npt.NDArray[np.bool_]]:
+        """Snap many points in one call, refusing none for distance.
+
+        Returns
+        -------
+        batch : SnapBatch
+            Snapped positions, distances, segments and offsets as arrays.
+        near : ndarray of bool
+            Whether each point lies within ``max_snap_m`` (points outside lie on no road of
+            this network: drop them or try another network).
+
+        Raises
+        ------
+        InvalidCoordinateError
+            If a point is not a valid lon/lat pair (named ``names[k]`` or ``"{what} {k}"``).
+        """
+
+        def label(k: int) -> str:
+            if names is not None:
+                return names[k]
+            return what if len(points) == 1 else f"{what} {k}"
+
+        batch = self._snap_checked(points, label)[2]
+        return batch, batch.distance_m <= self.max_snap_m
+
+    def _snap_checked(
+        self, points: Sequence[Sequence[float]] | FloatArray, label: Callable[[int], str]
+    ) -> tuple[FloatArray, FloatArray, SnapBatch]:
+        lon, lat = check_points(points, label=label)
+        return lon, lat, self.network.snapper.nearest(lon, lat)
+
     def snap_many(
         self,
-        points: Sequence[Sequence[float]],
+        points: Sequence[Sequence[float]] | FloatArray,
         *,
         what: str = "point",
         names: Sequence[str] | None = None,
@@ -288,71 +271,31 @@ class Router:
 
         Errors name point ``k`` as ``names[k]`` when given, else ``"{what} {k}"``.
         """
+        if not len(points):
+            return []
 
         def label(k: int) -> str:
             if names is not None:
                 return names[k]
             return what if len(points) == 1 else f"{what} {k}"
 
-        import shapely
-
-        from routing.geodesy import distance_m
-
-        checked = [check_lonlat(p, what=label(i)) for i, p in enumerate(points)]
-        if not checked:
-            return []
-        tree, piece_seg, piece_start, x, y = self.network.snap_index
-        lon = np.array([p[0] for p in checked])
-        lat = np.array([p[1] for p in checked])
-        qx, qy = (np.asarray(c) for c in self.network.projection.transform(lon, lat))
-        query = shapely.points(qx, qy)
-        idx, _ = tree.query_nearest(query, all_matches=False, return_distance=True)
-        found = np.full(len(checked), -1, dtype=np.int64)
-        found[idx[0]] = idx[1]
-        pieces = found
-        i0 = piece_start[pieces]
-        ax, ay, bx, by = x[i0], y[i0], x[i0 + 1], y[i0 + 1]
-        dx, dy = bx - ax, by - ay
-        len2 = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(len2 > 0, ((qx - ax) * dx + (qy - ay) * dy) / len2, 0.0)
-        t = np.clip(t, 0.0, 1.0)
-        net = self.network
-        slon = net.coord_lon[i0] + t * (net.coord_lon[i0 + 1] - net.coord_lon[i0])
-        slat = net.coord_lat[i0] + t * (net.coord_lat[i0 + 1] - net.coord_lat[i0])
-        dist = distance_m(lon, lat, slon, slat)
-        seg = piece_seg[pieces]
-        start = net.seg_start[seg]
-        along = (
-            net.coord_cum[i0]
-            - net.coord_cum[start]
-            + t * (net.coord_cum[i0 + 1] - net.coord_cum[i0])
-        )
-        geo_total = net.coord_cum[net.seg_end[seg]] - net.coord_cum[start]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            offset = np.where(geo_total > 0, along / geo_total * net.seg_length[seg], 0.0)
-        # a point on a segment's end node is exactly at that node
-        offset = np.where((t == 0.0) & (i0 == start), 0.0, offset)
-        offset = np.where((t == 1.0) & (i0 + 1 == net.seg_end[seg]), net.seg_length[seg], offset)
-        snaps = []
-        for k, (qlon, qlat) in enumerate(checked):
-            if dist[k] > self.max_snap_m:
-                raise PointTooFarError(
-                    f"{label(k)} ({qlon:.6f}, {qlat:.6f}) is {dist[k]:.0f} m from the nearest "
-                    f"road of the network; the limit is {self.max_snap_m:.0f} m"
-                )
-            snaps.append(
-                Snap(
-                    query=(qlon, qlat),
-                    lon=float(slon[k]),
-                    lat=float(slat[k]),
-                    distance_m=float(dist[k]),
-                    segment=int(seg[k]),
-                    piece=int(i0[k]),
-                    offset_m=float(offset[k]),
-                )
+        qlon, qlat, batch = self._snap_checked(points, label)
+        near = batch.distance_m <= self.max_snap_m
+        if not near.all():
+            k = int(np.argmin(near))
+            name = label(k)
+            raise PointTooFarError(
+                f"{name} ({qlon[k]:.6f}, {qlat[k]:.6f}) is {batch.distance_m[k]:.0f} m from the "
+                f"nearest road of the network; the limit is {self.max_snap_m:.0f} m"
             )
-        return snaps
+        return [
+            Snap((x, y), sx, sy, d, s, p, o)
+            for x, y, sx, sy, d, s, p, o in zip(
+                qlon.tolist(), qlat.tolist(), batch.lon.tolist(), batch.lat.tolist(),
+                batch.distance_m.tolist(), batch.segment.tolist(), batch.piece.tolist(),
+                batch.offset_m.tolist(), strict=True,
+            )
+        ]  # fmt: skip
 
     # ------------------------------------------------------------------ entries
     def piece_cost(self, edge: int, start_m: float, end_m: float) -> float:
@@ -370,6 +313,21 @@ class Router:
         if full <= 0:
             return 0.0 if math.isfinite(w) else math.inf
         return float(w * ((end_m - start_m) / full))
+
+    def _piece_costs(self, edges: IntArray, start: FloatArray, end: FloatArray) -> FloatArray:
+        """:meth:`piece_cost` for many pieces (vectorized unless a hook is set)."""
+        if self._piece_hook is not None:
+            return np.array(
+                [self.piece_cost(int(e), float(a), float(b)) for e, a, b in
+                 zip(edges.tolist(), start.tolist(), end.tolist(), strict=True)],
+                dtype=np.float64,
+            )  # fmt: skip
+        full = self.network.edge_length[edges]
+        w = self.weights[edges]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            closed = np.where(np.isfinite(w), 0.0, np.inf)
+            cost = np.where(full > 0, w * ((end - start) / full), closed)
+        return np.where(end <= start, 0.0, cost)
 
     def _leave_ranges(self, snap: Snap) -> list[tuple[int, int, float, float]]:
         """(node, edge, start, end) for leaving a snapped point towards each end it may."""
@@ -418,13 +376,6 @@ class Router:
             costs.append(0.0)
         return Entries(np.array(nodes, dtype=np.int64), np.array(costs, dtype=np.float64))
 
-    def _at_node(self, snap: Snap, node: int) -> bool:
-        """Whether a snapped point lies exactly on this end node of its segment."""
-        s = snap.segment
-        return (snap.offset_m == 0.0 and node == self.network.seg_u[s]) or (
-            snap.offset_m == float(self.network.seg_length[s]) and node == self.network.seg_v[s]
-        )
-
     def arrivals(self, snap: Snap) -> Entries:
         """Nodes from which a snapped destination is reached along its own segment."""
         ranges = self._arrive_ranges(snap)
@@ -432,17 +383,40 @@ class Router:
         costs = [self.piece_cost(e, a, b) for _, e, a, b in ranges]
         return self._with_end_nodes(snap, nodes, costs)
 
-    def _direct_range(self, a: Snap, b: Snap) -> tuple[int, float, float]:
-        """(edge, start, end) of going from ``a`` to ``b`` along their shared segment (-1: no)."""
-        if a.segment != b.segment:
-            return -1, 0.0, 0.0
-        fwd, bwd = self._seg_edge[a.segment]
-        length = float(self.network.seg_length[a.segment])
-        if b.offset_m >= a.offset_m and fwd >= 0:
-            return int(fwd), a.offset_m, b.offset_m
-        if b.offset_m <= a.offset_m and bwd >= 0:
-            return int(bwd), length - a.offset_m, length - b.offset_m
-        return -1, 0.0, 0.0
+    def entries(self, batch: SnapBatch, *, arriving: bool) -> tuple[IntArray, FloatArray, IntArray]:
+        """Entry nodes of many snapped points at once: ``(nodes, costs, ptr)``.
+
+        Point ``k``'s entries are ``nodes[ptr[k]:ptr[k+1]]`` with ``costs`` alike: the nodes
+        from which it is reached (``arriving``) or that it reaches, as in :meth:`arrivals` and
+        :meth:`departures`.
+        """
+        net = self.network
+        seg = batch.segment
+        pair = self._seg_edge[seg]
+        fwd, bwd = pair[:, 0].astype(np.int64), pair[:, 1].astype(np.int64)
+        length = net.seg_length[seg]
+        off = batch.offset_m
+        u, v = net.seg_u[seg].astype(np.int64), net.seg_v[seg].astype(np.int64)
+        k = np.arange(len(seg))
+        if arriving:
+            cand = [(fwd >= 0, u, fwd, np.zeros_like(off), off),
+                    (bwd >= 0, v, bwd, np.zeros_like(off), length - off)]  # fmt: skip
+        else:
+            cand = [(bwd >= 0, u, bwd, length - off, length), (fwd >= 0, v, fwd, off, length)]
+        owners, nodes, costs = [], [], []
+        for ok, node, edge, a, b in cand:
+            owners.append(k[ok])
+            nodes.append(node[ok])
+            costs.append(self._piece_costs(edge[ok], a[ok], b[ok]))
+        for ok, node in ((off == 0.0, u), (off == length, v)):
+            owners.append(k[ok])
+            nodes.append(node[ok])
+            costs.append(np.zeros(int(ok.sum())))
+        owner = np.concatenate(owners)
+        order = np.argsort(owner, kind="stable")
+        ptr = np.zeros(len(seg) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(seg)), out=ptr[1:])
+        return np.concatenate(nodes)[order], np.concatenate(costs)[order], ptr
 
     def _direct(self, a: Snap, b: Snap) -> tuple[float, int]:
         """Cost and edge of going from ``a`` to ``b`` along their shared segment, if any."""
@@ -471,8 +445,7 @@ class Router:
         NoRouteError
             If the destination cannot be reached.
         """
-        a = self.snap(origin, what="origin")
-        b = self.snap(destination, what="destination")
+        a, b = self.snap_many([origin, destination], names=("origin", "destination"))
         return self.route_snapped(a, b)
 
     def route_snapped(self, a: Snap, b: Snap) -> Route:
@@ -491,191 +464,100 @@ class Router:
         return self._assemble(a, b, edges, best, first=int(arrive.nodes[end]))
 
     def _search(self, leave: Entries, arrive: Entries) -> tuple[float, int, IntArray]:
-        """A* with landmarks from entry nodes to exit nodes: cost, exit used, edges."""
-        indptr, adj, w, order = self._fwd
-        lm_from, lm_to = self._landmarks
-        best, end, pred = _kernels.astar_landmarks(
-            indptr, adj, w, leave.nodes, leave.costs, arrive.nodes, arrive.costs, lm_from, lm_to
-        )
-        if end < 0:
+        """Best way between entry and exit nodes: float cost, exit used, directed edges.
+
+        The hierarchy picks the pair of end nodes and the path; the cost is the float sum of
+        the weights along it. When the hierarchy finds nothing (unreachable, or a route beyond
+        its integer range) an exact Dijkstra search decides.
+        """
+        src_ok = np.flatnonzero(np.isfinite(leave.costs))
+        dst_ok = np.flatnonzero(np.isfinite(arrive.costs))
+        if not len(src_ok) or not len(dst_ok):
             return math.inf, -1, np.empty(0, np.int64)
-        arcs = _kernels.trace_arcs(pred, self._arc_tail, arrive.nodes[end])
-        return float(best), int(end), order[arcs]
+        src, dst = np.unique(leave.nodes[src_ok]), np.unique(arrive.nodes[dst_ok])
+        between = self.metric.distances(src, dst)
+        rows = np.searchsorted(src, leave.nodes[src_ok])
+        cols = np.searchsorted(dst, arrive.nodes[dst_ok])
+        total = leave.costs[src_ok, None] + between[rows][:, cols] + arrive.costs[None, dst_ok]
+        flat = int(np.argmin(total))
+        i, j = divmod(flat, total.shape[1])
+        if not math.isfinite(total[i, j]):
+            return self._dijkstra_route(leave, arrive)
+        s, t = int(src_ok[i]), int(dst_ok[j])
+        _, edges = self.metric.path(int(leave.nodes[s]), int(arrive.nodes[t]))
+        cost = float(leave.costs[s]) + float(self.weights[edges].sum()) + float(arrive.costs[t])
+        return cost, t, edges
 
-    @cached_property
-    def _arc_tail(self) -> IntArray:
-        indptr = self._fwd[0]
-        return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    def _dijkstra_route(self, leave: Entries, arrive: Entries) -> tuple[float, int, IntArray]:
+        """Exact float search between entries (the hierarchy's fallback)."""
+        from routing import _kernels
 
-    @cached_property
-    def _landmarks(self) -> tuple[FloatArray, FloatArray]:
-        """Costs from and to up to 16 landmarks chosen far apart (farthest-point rule)."""
+        nodes, cost, arc, _ = self._run(leave.nodes, leave.costs, math.inf, False, arrive.nodes)
+        if not len(nodes):
+            return math.inf, -1, np.empty(0, np.int64)
         n = self.network.n_nodes
-        count = min(16, n)
-        chosen: list[int] = []
-        cover = np.full(n, np.inf)
-        start = int(np.argmax(np.bincount(self.network.edge_u, minlength=n))) if n else 0
-        seed, _ = self.node_costs([start])
-        far = np.where(np.isfinite(seed), seed, -1.0)
-        nxt = int(np.argmax(far))
-        lm_from = np.empty((n, count))
-        lm_to = np.empty((n, count))
-        for m in range(count):
-            chosen.append(nxt)
-            lm_from[:, m] = self.node_costs([nxt])[0]
-            lm_to[:, m] = self.node_costs([nxt], reverse=True)[0]
-            both = np.minimum(lm_from[:, m], lm_to[:, m])
-            cover = np.minimum(cover, np.where(np.isfinite(both), both, np.inf))
-            candidates = np.where(np.isfinite(cover), cover, -1.0)
-            nxt = int(np.argmax(candidates))
-            if candidates[nxt] <= 0:
-                lm_from, lm_to = lm_from[:, : m + 1], lm_to[:, : m + 1]
-                break
-        return np.ascontiguousarray(lm_from), np.ascontiguousarray(lm_to)
+        dist = np.full(n, np.inf)
+        dist[nodes] = cost
+        reach = dist[arrive.nodes] + arrive.costs
+        end = int(np.argmin(reach))
+        if not math.isfinite(reach[end]):
+            return math.inf, -1, np.empty(0, np.int64)
+        pred = np.full(n, -1, dtype=np.int64)
+        pred[nodes] = arc
+        indptr, _, _, order = self._fwd
+        tails = np.repeat(np.arange(n), np.diff(indptr))
+        arcs = _kernels.trace_arcs(pred, tails, int(arrive.nodes[end]))
+        return float(reach[end]), end, np.asarray(order[arcs], dtype=np.int64)
 
-    def _assemble(
+    # ------------------------------------------------------------------ searches
+    def _run(
         self,
-        a: Snap,
-        b: Snap,
-        edges: IntArray,
-        cost: float,
+        sources: Any,
+        costs: Any,
+        limit: float,
+        reverse: bool,
+        targets: Any = None,
+    ) -> tuple[IntArray, FloatArray, IntArray, IntArray]:
+        """One compiled search; settled ``(nodes, costs, arcs, source index)``."""
+        from routing import _kernels
+
+        src = np.ascontiguousarray(sources, dtype=np.int64)
+        init = np.ascontiguousarray(costs, dtype=np.float64)
+        tgt = np.empty(0, np.int64) if targets is None else np.ascontiguousarray(targets, np.int64)
+        indptr, adj, w, _ = self._csr(reverse)
+        sc = self._scratch
+        keys, vals = sc.heap(len(src))
+        nodes, cost, arc, source = _kernels.search(
+            indptr, adj, w, src, init, float(limit), tgt,
+            sc.dist, sc.pred, sc.label, sc.state, sc.touched, keys, vals,
+        )  # fmt: skip
+        return nodes, cost, arc, source
+
+    def reach(
+        self,
+        sources: Sequence[int] | IntArray,
         *,
-        first: int = -1,
-        direct_edge: int = -1,
-    ) -> Route:
-        net = self.network
-        if direct_edge >= 0:
-            coords = self._between(a, b)
-            stretches = [(direct_edge, abs(b.offset_m - a.offset_m))]
-            route_edges = [direct_edge]
-            nodes: list[int] = []
-            pieces = [self._direct_range(a, b)]
-        else:
-            start_node = int(net.edge_u[edges[0]]) if len(edges) else first
-            end_node = int(net.edge_v[edges[-1]]) if len(edges) else first
-            lead, lead_edge, lead_len = self._from_snap(a, start_node)
-            tail, tail_edge, tail_len = self._to_snap(b, end_node)
-            idx = _kernels.path_coord_index(
-                edges, net.edge_seg, net.edge_rev, net.seg_start, net.seg_end
-            )
-            middle = np.column_stack([net.coord_lon[idx[1:]], net.coord_lat[idx[1:]]])
-            coords = np.concatenate([lead, middle, tail[1:]])
-            lengths = net.edge_length[edges].tolist()
-            edge_list = edges.tolist()
-            stretches = [
-                (lead_edge, lead_len),
-                *zip(edge_list, lengths, strict=True),
-                (tail_edge, tail_len),
-            ]
-            route_edges = [e for e, m in stretches if e >= 0 and m > 0]
-            nodes = [start_node, *net.edge_v[edges].tolist()]
-            lead_piece = [(e, s, t) for _, e, s, t in self._leave_ranges(a) if e == lead_edge]
-            tail_piece = [(e, s, t) for _, e, s, t in self._arrive_ranges(b) if e == tail_edge]
-            pieces = [
-                *lead_piece[:1],
-                *((e, 0.0, m) for e, m in zip(edge_list, lengths, strict=True)),
-                *tail_piece[:1],
-            ]
-        length = float(sum(m for _, m in stretches))
-        return Route(
-            cost=cost,
-            length_m=length,
-            duration_s=length / self.speed_mps,
-            coords=coords,
-            edges=route_edges,
-            nodes=nodes,
-            origin=a,
-            destination=b,
-            steps=self._steps(stretches),
-            stretches=[(e, m) for e, m in stretches if e >= 0 and m > 0],
-            pieces=[(e, s, t) for e, s, t in pieces if e >= 0 and t > s],
-        )
+        source_costs: Sequence[float] | FloatArray | None = None,
+        limit: float = math.inf,
+        reverse: bool = False,
+    ) -> tuple[IntArray, FloatArray, IntArray]:
+        """Nodes within ``limit`` of the sources, as sparse arrays (cost ∝ nodes reached).
 
-    def _from_snap(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
-        """Coordinates from a snapped point to one end node of its segment."""
-        net = self.network
-        s = snap.segment
-        fwd, bwd = self._seg_edge[s]
-        start, end = int(net.seg_start[s]), int(net.seg_end[s])
-        point = np.array([[snap.lon, snap.lat]])
-        if self._at_node(snap, node):
-            return point, -1, 0.0
-        towards_u = node == net.seg_u[s] and bwd >= 0
-        if net.seg_u[s] == net.seg_v[s]:  # a loop: pick the cheaper way round
-            towards_u = bwd >= 0 and (fwd < 0 or snap.offset_m <= net.seg_length[s] / 2)
-        if towards_u:
-            idx = np.arange(snap.piece, start - 1, -1)
-            length = snap.offset_m
-            edge = int(bwd)
-        else:
-            idx = np.arange(snap.piece + 1, end + 1)
-            length = float(net.seg_length[s]) - snap.offset_m
-            edge = int(fwd)
-        coords = np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])
-        return np.concatenate([point, coords]), edge, length
+        Returns
+        -------
+        nodes : ndarray
+            Reached nodes, by increasing cost.
+        cost : ndarray
+            Their costs.
+        source : ndarray
+            Index into ``sources`` of the nearest source of each.
+        """
+        lim = check_limit(limit)
+        src = np.asarray(sources, dtype=np.int64)
+        init = np.zeros(len(src)) if source_costs is None else np.asarray(source_costs, float)
+        nodes, cost, _, source = self._run(src, init, lim, reverse)
+        return nodes, cost, source
 
-    def _to_snap(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
-        """Coordinates from one end node of a snapped point's segment to the point."""
-        coords, edge, length = self._from_snap_reverse(snap, node)
-        return coords[::-1], edge, length
-
-    def _from_snap_reverse(self, snap: Snap, node: int) -> tuple[FloatArray, int, float]:
-        net = self.network
-        s = snap.segment
-        fwd, bwd = self._seg_edge[s]
-        start, end = int(net.seg_start[s]), int(net.seg_end[s])
-        point = np.array([[snap.lon, snap.lat]])
-        if self._at_node(snap, node):
-            return point, -1, 0.0
-        from_u = node == net.seg_u[s] and fwd >= 0
-        if net.seg_u[s] == net.seg_v[s]:
-            from_u = fwd >= 0 and (bwd < 0 or snap.offset_m <= net.seg_length[s] / 2)
-        if from_u:  # arrive travelling forward: u ... piece, point
-            idx = np.arange(snap.piece, start - 1, -1)
-            return (
-                np.concatenate([point, np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])]),
-                int(fwd),
-                snap.offset_m,
-            )
-        idx = np.arange(snap.piece + 1, end + 1)
-        return (
-            np.concatenate([point, np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])]),
-            int(bwd),
-            float(net.seg_length[s]) - snap.offset_m,
-        )
-
-    def _between(self, a: Snap, b: Snap) -> FloatArray:
-        net = self.network
-        if (b.offset_m, b.piece) >= (a.offset_m, a.piece):
-            idx = np.arange(a.piece + 1, b.piece + 1)
-        else:
-            idx = np.arange(a.piece, b.piece, -1)
-        mid = np.column_stack([net.coord_lon[idx], net.coord_lat[idx]])
-        return np.concatenate([[[a.lon, a.lat]], mid, [[b.lon, b.lat]]])
-
-    def _steps(self, stretches: list[tuple[int, float]]) -> list[dict[str, Any]]:
-        names = self._edge_names
-        highways = self._edge_highways
-        steps: list[dict[str, Any]] = []
-        for edge, metres in stretches:
-            if edge < 0 or metres <= 0:
-                continue
-            name, highway = names[edge], highways[edge]
-            if steps and steps[-1]["name"] == name and (name or steps[-1]["highway"] == highway):
-                steps[-1]["length_m"] += metres
-            else:
-                steps.append({"name": name, "highway": highway, "length_m": metres})
-        return steps
-
-    @cached_property
-    def _edge_names(self) -> list[str | None]:
-        return self.network.edge_attr("name")
-
-    @cached_property
-    def _edge_highways(self) -> list[str | None]:
-        return self.network.edge_attr("highway")
-
-    # ------------------------------------------------------------------ node queries
     def node_path(self, source: int, target: int) -> tuple[float, list[int]]:
         """Shortest path between two graph nodes (indices).
 
@@ -721,30 +603,31 @@ class Router:
             Cost per node (``inf`` if beyond reach).
         label : ndarray
             Index into ``sources`` of the nearest source per node (-1 if none).
+
+        Raises
+        ------
+        InvalidLimitError
+            If ``limit`` is negative or NaN.
         """
-        src = np.asarray(sources, dtype=np.int64)
-        init = np.zeros(len(src)) if source_costs is None else np.asarray(source_costs, float)
-        indptr, adj, w, _ = self._bwd if reverse else self._fwd
-        dist, _, label = _kernels.dijkstra(
-            indptr, adj, w, src, init, float(limit), np.empty(0, dtype=np.int64)
+        nodes, cost, source = self.reach(
+            sources, source_costs=source_costs, limit=limit, reverse=reverse
         )
+        n = self.network.n_nodes
+        dist = np.full(n, np.inf)
+        label = np.full(n, -1, dtype=np.int64)
+        dist[nodes] = cost
+        label[nodes] = source
         return dist, label
 
     # ------------------------------------------------------------------ point queries
-    def _entries(
-        self, snaps: list[Snap], *, arriving: bool
-    ) -> tuple[IntArray, FloatArray, IntArray]:
-        entries = [self.arrivals(s) if arriving else self.departures(s) for s in snaps]
-        ptr = np.zeros(len(entries) + 1, dtype=np.int64)
-        np.cumsum([len(e.nodes) for e in entries], out=ptr[1:])
-        nodes = np.concatenate([e.nodes for e in entries]) if entries else np.empty(0, np.int64)
-        costs = np.concatenate([e.costs for e in entries]) if entries else np.empty(0)
-        return nodes.astype(np.int64), costs.astype(np.float64), ptr
-
     def cost_matrix(
         self, origins: Sequence[Sequence[float]], destinations: Sequence[Sequence[float]]
     ) -> FloatArray:
         """Costs from every origin to every destination (lon/lat points).
+
+        Up to :data:`EXACT_MATRIX_PAIRS` pairs, each finite cost is the float sum along the
+        best path; larger matrices give the hierarchy's quantized costs (within half a
+        quantization unit per edge of the float optimum).
 
         Returns
         -------
@@ -753,15 +636,28 @@ class Router:
         """
         a = self.snap_many(origins, what="origin")
         b = self.snap_many(destinations, what="destination")
-        src, src_cost, src_ptr = self._entries(a, arriving=False)
-        tgt, tgt_cost, tgt_ptr = self._entries(b, arriving=True)
-        indptr, adj, w, _ = self._fwd
-        out = _kernels.many_to_many(indptr, adj, w, src, src_cost, src_ptr, tgt, tgt_cost, tgt_ptr)
+        if not a or not b:
+            return np.zeros((len(a), len(b)))
+        leave = [self.departures(s) for s in a]
+        arrive = [self.arrivals(s) for s in b]
+        out = np.full((len(a), len(b)), np.inf)
+        src = np.unique(np.concatenate([e.nodes for e in leave]))
+        dst = np.unique(np.concatenate([e.nodes for e in arrive]))
+        between = self.metric.distances(src, dst)
+        exact = len(a) * len(b) <= EXACT_MATRIX_PAIRS
+        for i, ea in enumerate(leave):
+            rows = between[np.searchsorted(src, ea.nodes)]
+            for j, eb in enumerate(arrive):
+                block = ea.costs[:, None] + rows[:, np.searchsorted(dst, eb.nodes)] + eb.costs
+                if exact and np.isfinite(block).any():
+                    out[i, j] = self._search(ea, eb)[0]
+                else:
+                    out[i, j] = float(block.min())
         for i, sa in enumerate(a):
             for j, sb in enumerate(b):
                 if sa.segment == sb.segment:
                     out[i, j] = min(out[i, j], self._direct(sa, sb)[0])
-        return np.asarray(out, dtype=np.float64)
+        return out
 
     def costs_from(
         self, origin: Sequence[float], destinations: Sequence[Sequence[float]]
@@ -770,12 +666,13 @@ class Router:
         return np.asarray(self.cost_matrix([origin], destinations)[0], dtype=np.float64)
 
     def nearest_facility(
-        self, facilities: Sequence[Sequence[float]], *, limit: float = math.inf
+        self, facilities: Sequence[Sequence[float]] | FloatArray, *, limit: float = math.inf
     ) -> tuple[FloatArray, IntArray]:
         """Cost from every node to the nearest of a set of facilities.
 
         One multi-source search on the reversed graph, started from every facility's snapped
-        position (so the costs include the last stretch along the facility's own edge).
+        position (so the costs include the last stretch along the facility's own edge). No
+        facility: every cost is ``inf`` and every index -1.
 
         Parameters
         ----------
@@ -790,11 +687,24 @@ class Router:
             Per node, cost to the nearest facility.
         facility : ndarray
             Per node, index of that facility (-1 if none within the limit).
+
+        Raises
+        ------
+        PointTooFarError
+            If a facility lies farther than ``max_snap_m`` from every road.
+        InvalidLimitError
+            If ``limit`` is negative or NaN.
         """
-        snaps = self.snap_many(facilities, what="facility")
-        nodes, costs, ptr = self._entries(snaps, arriving=True)
-        dist, label = self.node_costs(nodes, source_costs=costs, limit=limit, reverse=True)
-        owner = np.repeat(np.arange(len(snaps)), np.diff(ptr))
+        lim = check_limit(limit)
+        n = self.network.n_nodes
+        if not len(facilities):
+            return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        batch, near = self.snap_points(facilities, what="facility")
+        if not near.all():
+            self.snap_many(facilities, what="facility")  # raises, naming the first far one
+        nodes, costs, ptr = self.entries(batch, arriving=True)
+        dist, label = self.node_costs(nodes, source_costs=costs, limit=lim, reverse=True)
+        owner = np.repeat(np.arange(len(batch)), np.diff(ptr))
         facility = np.where(label >= 0, owner[np.maximum(label, 0)], -1)
         return dist, facility
 
@@ -814,9 +724,13 @@ class Router:
             Reached node indices, by increasing cost.
         costs : ndarray
             Their costs.
+
+        Raises
+        ------
+        InvalidLimitError
+            If ``limit`` is negative or NaN.
         """
+        lim = check_limit(limit)
         entry = self.departures(self.snap(origin, what="origin"))
-        dist, _ = self.node_costs(entry.nodes, source_costs=entry.costs, limit=limit)
-        nodes = np.flatnonzero(np.isfinite(dist))
-        order = np.argsort(dist[nodes], kind="stable")
-        return nodes[order], dist[nodes][order]
+        nodes, cost, _ = self.reach(entry.nodes, source_costs=entry.costs, limit=lim)
+        return nodes, cost

@@ -40,7 +40,7 @@ from routing.costs import (
 )
 from routing.errors import NoRouteError
 from routing.network import Network
-from routing.router import Route, Router
+from routing.router import Route, Router, check_limit
 
 FloatArray = npt.NDArray[np.float64]
 LonLat = tuple[float, float]
@@ -191,16 +191,25 @@ class SafeRouter:
         self.params = params or CostParams()
         self.elevation = elevation
         self.max_snap_m = max_snap_m
-        self._routers: dict[tuple[Any, ...], Router] = {}
+        self._slots: dict[tuple[Any, ...], tuple[tuple[Any, ...], Router]] = {}
+        self._scratch: dict[tuple[Any, ...], Router] = {}
+        self._zone_cache: dict[bytes, Any] = {}
+        self._lines: dict[int, Any] = {}
         self._site_points: tuple[Sequence[Site], Any] | None = None
         self.set_zones(zones, layer_version)
 
     # ------------------------------------------------------------------ layer and weights
     def set_zones(self, zones: Sequence[RiskZone], layer_version: int) -> None:
-        """Replace the risk layer; exposure is recomputed now and weights lazily."""
+        """Replace the risk layer; exposure is recomputed now and weights lazily.
+
+        Only zones whose geometry is new are measured again; routers keep their compiled
+        state and are re-customized, on next use, for the edges whose weight changed only.
+        """
         self.zones = tuple(zones)
         self.layer_version = layer_version
-        self.exposure: Exposure = compute_exposure(self.network, self.zones)
+        live = {z.geometry.wkb for z in self.zones}
+        self._zone_cache = {k: v for k, v in self._zone_cache.items() if k in live}
+        self.exposure: Exposure = compute_exposure(self.network, self.zones, cache=self._zone_cache)
         self._seg_zones: dict[int, list[tuple[int, float]]] = {}
         for seg, zone, metres in zip(
             self.exposure.segment.tolist(),
@@ -209,8 +218,7 @@ class SafeRouter:
             strict=True,
         ):
             self._seg_zones.setdefault(seg, []).append((zone, metres))
-        self._routers = {k: r for k, r in self._routers.items() if k[0] == "plain"}
-        self._arrival_cache: dict[int, dict[tuple[float, float], Any]] = {}
+        self._arrival_cache: dict[tuple[int, int], dict[tuple[float, float], Any]] = {}
 
     def zone_metres(self, edge: int, start_m: float, end_m: float) -> list[tuple[int, float]]:
         """Metres inside each zone of the part ``start_m``..``end_m`` of a directed edge.
@@ -229,7 +237,7 @@ class SafeRouter:
             return []
         if start_m <= 0.0 and end_m >= length:
             return touching
-        line = self._segment_lines[seg]
+        line = self.segment_line(seg)
         a, b = (length - end_m, length - start_m) if net.edge_rev[edge] else (start_m, end_m)
         piece = shapely.ops.substring(line, a / length, b / length, normalized=True)
         scale = float(net.seg_length[seg]) / line.length if line.length > 0 else 0.0
@@ -272,12 +280,33 @@ class SafeRouter:
     def _active_key(self, when: datetime | None, night: bool) -> tuple[str, ...]:
         return tuple(z.id for z in self.zones if z.active(when, night=night))
 
+    def _slot(self, slot: tuple[Any, ...], key: tuple[Any, ...], make: Any) -> Router:
+        """The router of a slot, re-weighted in place when its key (layer, zones) changed."""
+        held = self._slots.get(slot)
+        if held is not None and held[0] == key:
+            return held[1]
+        weights, hook = make()
+        if held is None:
+            router = Router(
+                self.network, weights=weights, speed_kmh=self.params.speed_kmh,
+                max_snap_m=self.max_snap_m, piece_cost=hook,
+            )  # fmt: skip
+        else:
+            router = held[1]
+            router.set_weights(weights, piece_cost=hook)
+        self._slots[slot] = (key, router)
+        return router
+
     def router(
         self, *, night: bool, when: datetime | None = None, avoid_multiplier: float | None = None
     ) -> Router:
-        """The router for the current layer by day or night (cached)."""
-        key = ("safe", self.layer_version, night, self._active_key(when, night), avoid_multiplier)
-        if key not in self._routers:
+        """The safe router for the current layer by day or night.
+
+        One router per (day or night, avoid multiplier) on the one network, re-customized when
+        the layer version or the zones in force change (only the edges whose weight changed).
+        """
+
+        def make() -> tuple[FloatArray, Any]:
             weights = edge_weights(
                 self.network,
                 self.exposure,
@@ -287,25 +316,19 @@ class SafeRouter:
                 elevation=self.elevation,
                 avoid_multiplier=avoid_multiplier,
             )
-            self._routers[key] = Router(
-                self.network,
-                weights=weights.seconds,
-                speed_kmh=self.params.speed_kmh,
-                max_snap_m=self.max_snap_m,
-                piece_cost=self._piece_hook(weights),
-                landmarks_from=self.plain,
-            )
-        return self._routers[key]
+            return weights.seconds, self._piece_hook(weights)
+
+        key = (self.layer_version, self._active_key(when, night))
+        return self._slot(("safe", night, avoid_multiplier), key, make)
 
     def walking_router(self, *, night: bool, when: datetime | None = None) -> Router:
         """Plain walking time, with edges in force ``avoid`` zones closed (for reach queries)."""
-        key = ("walk", self.layer_version, night, self._active_key(when, night))
-        if key not in self._routers:
+
+        def make() -> tuple[FloatArray, Any]:
             speed = self.params.speed_kmh / 3.6
-            seconds = self.network.edge_length / speed
+            seconds = np.asarray(self.network.edge_length) / speed
             active = [z.active(when, night=night) and z.level == "avoid" for z in self.zones]
             edges, _, _ = self.exposure.per_edge(self.network, active)
-            seconds = seconds.copy()
             seconds[edges] = math.inf
             walking = Weights(
                 seconds=seconds,
@@ -315,29 +338,21 @@ class SafeRouter:
                 zone_multiplier=np.where(active, math.inf, 1.0) if active else np.zeros(0),
                 speed_mps=speed,
             )
-            self._routers[key] = Router(
-                self.network, weights=seconds, speed_kmh=self.params.speed_kmh,
-                max_snap_m=self.max_snap_m, piece_cost=self._piece_hook(walking),
-                landmarks_from=self.plain,
-            )  # fmt: skip
-        return self._routers[key]
+            return seconds, self._piece_hook(walking)
+
+        key = (self.layer_version, self._active_key(when, night))
+        return self._slot(("walk", night), key, make)
 
     # ------------------------------------------------------------------ exposure
     @cached_property
     def _edge_kinds(self) -> tuple[npt.NDArray[np.bool_], ...]:
         """Per directed edge: unlit, lighting unknown, main road without sidewalk."""
         net = self.network
-        lit = net.edge_attr("lit")
         main = {"trunk", "trunk_link", "primary", "primary_link"}
-        unlit = np.array([v == "no" for v in lit], dtype=bool)
-        unknown = np.array([v is None for v in lit], dtype=bool)
-        no_sidewalk = np.array(
-            [
-                h in main and w in {"no", "none"}
-                for h, w in zip(net.edge_attr("highway"), net.edge_attr("sidewalk"), strict=True)
-            ],
-            dtype=bool,
-        )
+        unlit = net.edge_attr_in("lit", ["no"])
+        unknown = net.edge_attr_in("lit", [None])
+        no_sidewalk = net.edge_attr_in("highway", main)
+        no_sidewalk &= net.edge_attr_in("sidewalk", ["no", "none"])
         return unlit, unknown, no_sidewalk
 
     def report(self, route: Route, *, night: bool, when: datetime | None = None) -> RouteReport:
@@ -484,6 +499,14 @@ class SafeRouter:
         """Distinct routes by the penalty method: used edges cost more on each round."""
         found: list[Route] = [best]
         penalty = np.ones(self.network.n_edges)
+        slot = ("alternatives", id(safe))
+        scratch = self._scratch.get(slot)
+        if scratch is None:  # one customization, then partial updates of a route's streets
+            scratch = Router(
+                self.network, weights=safe.weights, speed_kmh=self.params.speed_kmh,
+                max_snap_m=self.max_snap_m,
+            )  # fmt: skip
+            self._scratch[slot] = scratch
         last = best
         for _ in range(max(0, count) * 4):
             if len(found) > count:
@@ -496,11 +519,8 @@ class SafeRouter:
             def penalized(e: int, s: float, t: float, f: FloatArray = factor) -> float:
                 return safe.piece_cost(e, s, t) * float(f[e])
 
-            router = Router(
-                self.network, weights=safe.weights * factor, speed_kmh=self.params.speed_kmh,
-                max_snap_m=self.max_snap_m, landmarks_from=safe, piece_cost=penalized,
-            )  # fmt: skip
-            candidate = router.route_snapped(a, b)
+            scratch.set_weights(safe.weights * factor, piece_cost=penalized)
+            candidate = scratch.route_snapped(a, b)
             last = candidate
             if all(_overlap(candidate, other, self.network) < 0.7 for other in found):
                 found.append(candidate)
@@ -587,15 +607,18 @@ class SafeRouter:
         ]
         if not chosen:
             return []
-        limit = minutes * 60.0
+        limit = check_limit(minutes * 60.0, what="minutes")
         entry = walk.departures(walk.snap(origin, what="origin"))
-        dist, _ = walk.node_costs(entry.nodes, source_costs=entry.costs, limit=limit)
+        nodes, costs, _ = walk.reach(entry.nodes, source_costs=entry.costs, limit=limit)
+        reached = dict(zip(nodes.tolist(), costs.tolist(), strict=True))
         speed = self.params.speed_kmh / 3.6
         results = []
         for site, arrive in zip(chosen, self._arrivals(walk, chosen), strict=True):
-            seconds = (
-                float(np.min(dist[arrive.nodes] + arrive.costs)) if len(arrive.nodes) else math.inf
-            )
+            seconds = min(
+                (reached.get(n, math.inf) + c
+                 for n, c in zip(arrive.nodes.tolist(), arrive.costs.tolist(), strict=True)),
+                default=math.inf,
+            )  # fmt: skip
             if seconds > limit:
                 continue
             is_open = site.open_at(when + timedelta(seconds=seconds)) if when else None
@@ -613,7 +636,9 @@ class SafeRouter:
 
     def _arrivals(self, router: Router, sites: Sequence[Site]) -> list[Any]:
         """How each site is reached on ``router`` (snapped once per router and site)."""
-        cache: dict[tuple[float, float], Any] = self._arrival_cache.setdefault(id(router), {})
+        cache: dict[tuple[float, float], Any] = self._arrival_cache.setdefault(
+            (id(router), router.version), {}
+        )
         missing = [s for s in sites if (s.lon, s.lat) not in cache]
         if missing:
             snaps = router.snap_many([(s.lon, s.lat) for s in missing], what="place")
@@ -645,32 +670,44 @@ class SafeRouter:
         walk = self.walking_router(night=night, when=when)
         start = walk.snap(origin, what="origin")
         entry = walk.departures(start)
-        top = max(minutes) * 60.0
-        dist, _ = walk.node_costs(entry.nodes, source_costs=entry.costs, limit=top)
+        top = check_limit(max(minutes) * 60.0, what="minutes")
+        reached, costs, _ = walk.reach(entry.nodes, source_costs=entry.costs, limit=top)
         net = self.network
-        lines = self._segment_lines
         to_m = net.projection.transform
         sx, sy = to_m(start.lon, start.lat)
         out = []
         speed = self.params.speed_kmh / 3.6
-        w = walk.weights
-        d_u = dist[net.edge_u]
-        done = np.zeros(net.n_segments, dtype=bool)
+        # only the edges leaving a reached node can be walked
+        indptr, _, _, order = walk._fwd
+        counts = indptr[reached + 1] - indptr[reached]
+        arcs = np.repeat(indptr[reached] - np.cumsum(counts) + counts, counts) + np.arange(
+            int(counts.sum())
+        )
+        edges = np.asarray(order[arcs], dtype=np.int64)
+        w = walk.weights[edges]
+        d_u = np.repeat(costs, counts)
+        seg_of = net.edge_seg[edges]
+        segs = np.unique(seg_of)
+        lines = self.segment_lines(segs)
+        line_of = np.searchsorted(segs, seg_of)
+        done = np.zeros(len(segs), dtype=bool)
         area: Any = None
         for limit_min in sorted(minutes):
             budget = limit_min * 60.0
             full = (d_u + w <= budget) & np.isfinite(w)
             partial = (d_u < budget) & ~full & np.isfinite(w)
             # streets already merged at a smaller time are not buffered and merged again
-            new_segs = np.unique(net.edge_seg[full])
-            new_segs = new_segs[~done[new_segs]]
-            done[new_segs] = True
-            pieces = list(lines[new_segs])
-            for e in np.flatnonzero(partial).tolist():
-                if done[net.edge_seg[e]]:
+            new = np.unique(line_of[full])
+            new = new[~done[new]]
+            done[new] = True
+            pieces = list(lines[new])
+            for k in np.flatnonzero(partial).tolist():
+                li = int(line_of[k])
+                if done[li]:
                     continue
-                reach = (budget - d_u[e]) * speed
-                seg_line = lines[net.edge_seg[e]]
+                e = int(edges[k])
+                reach = (budget - d_u[k]) * speed
+                seg_line = lines[li]
                 frac = min(1.0, reach / net.edge_length[e]) if net.edge_length[e] > 0 else 1.0
                 if net.edge_rev[e]:
                     piece = shapely.ops.substring(seg_line, 1.0 - frac, 1.0, normalized=True)
@@ -695,7 +732,7 @@ class SafeRouter:
         import shapely.ops
 
         net = self.network
-        line = self._segment_lines[start.segment]
+        line = self.segment_line(start.segment)
         length = float(net.seg_length[start.segment])
         if length <= 0:
             return []
@@ -708,11 +745,21 @@ class SafeRouter:
             out.append(shapely.ops.substring(line, lo / length, hi / length, normalized=True))
         return out
 
-    @cached_property
-    def _segment_lines(self) -> Any:
+    def segment_lines(self, segments: Any) -> Any:
+        """Projected LineStrings of some segments (array, in the order given)."""
         from routing.costs import segment_lines
 
-        return segment_lines(self.network, self.network.projection)
+        return segment_lines(self.network, self.network.projection, segments)
+
+    def segment_line(self, segment: int) -> Any:
+        """The projected LineString of one segment (kept for the next call)."""
+        line = self._lines.get(segment)
+        if line is None:
+            if len(self._lines) > 100_000:
+                self._lines.clear()
+            line = self.segment_lines([segment])[0]
+            self._lines[segment] = line
+        return line
 
     def plan_stages(
         self,

@@ -55,7 +55,7 @@ def run_notebook(name: str, kernel_dir: Path, monkeypatch: pytest.MonkeyPatch) -
         f"{name} is committed with outputs; clear them before saving"
     )
     client = nbclient.NotebookClient(
-        nb, timeout=120, kernel_name=KERNEL, resources={"metadata": {"path": str(NOTEBOOKS)}}
+        nb, timeout=300, kernel_name=KERNEL, resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
     client.execute()
     assert sum(c.cell_type == "markdown" for c in nb.cells) >= 5, "each step needs prose"
@@ -171,3 +171,117 @@ def test_corridor_stages_notebook(
     assert all(end - start > 1.0 for start, end in summary["water_gaps"])
     assert marks[0] >= 0.0
     assert marks[-1] <= route_m / 1000.0 + 1e-6
+
+
+def test_regional_coverage_notebook(kernel_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two networks, groups, 5W, exact vs greedy and the week, recomputed independently.
+
+    Coverage per sex/age column is recomputed with the engine directly (the places that serve
+    each column, routing's unit times, people within the threshold); overlaps and gaps from the
+    5W file the notebook wrote, with the csv module; the exact choice by opening its sites.
+    """
+    import numpy as np
+
+    from geomap.coverage import read_demand
+    from geomap.coverage.groups import column_tags, serves
+    from geomap.coverage.hours import hour_time
+    from geomap.coverage.samples import sites_of
+    from routing import network_from_file
+    from routing.coverage import Coverage, offering
+    from routing.safe import SafeRouter, Site
+    from tests.paths import AGUASCALIENTES_PBF
+
+    summary = run_notebook("regional_coverage.ipynb", kernel_dir, monkeypatch)
+    assert summary["illustrative"] is True
+    minutes = summary["minutes"]
+    inputs = {
+        "porto_alegre": (PORTO_ALEGRE_PBF, DATA / "porto_alegre", "population_groups_h3.csv"),
+        "aguascalientes": (AGUASCALIENTES_PBF, DATA / "aguascalientes", "sample_population_h3.csv"),
+    }
+    engines = {}
+
+    def covered(name: str, places: list[Any], code: str, when: Any = None) -> dict[str, float]:
+        """People of every sex/age column within reach of a place serving them."""
+        _, _, demand, cov, units = engines[name]
+        chosen = offering(places, code, when=when)
+        out = {}
+        for column in demand.breakdowns["sex_age"]:
+            mine = [s for s in chosen if serves(s, column_tags(column))]
+            secs = cov.demand_times(cov.service(mine, code, when=when), units=units).seconds
+            out[column] = float(demand.columns[column][secs <= minutes * 60].sum())
+        return out
+
+    for name, (pbf, folder, people) in inputs.items():
+        net = network_from_file(pbf, "walk")
+        sites = sites_of(json.loads((folder / "sample_registry.geojson").read_text("utf-8")))
+        demand = read_demand(folder / people, area="area")
+        cov = Coverage(SafeRouter(net))
+        engines[name] = (net, sites, demand, cov, cov.place_units(demand.points))
+        for code, columns in summary["coverage"][name].items():
+            want = covered(name, sites, code)
+            for column, people_in in want.items():
+                assert columns[column][1] == pytest.approx(people_in), (name, code, column)
+            total = sum(want.values())
+            assert columns["population"][1] == pytest.approx(total)
+            groups = sum(columns[g][1] for g in demand.breakdowns["group"])
+            assert groups == pytest.approx(total)
+            assert columns["population"][0] == pytest.approx(demand.population.sum())
+
+    # 5W: overlaps and gaps from the file itself
+    with open(summary["fivew_path"], encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    head, data = rows[0], rows[2:]  # second row: HXL hashtags
+    assert rows[1][head.index("sector")] == "#sector"
+    cells: dict[tuple[str, str, str], set[str]] = {}
+    for r in data:
+        rec = dict(zip(head, r, strict=True))
+        key = (rec["admin2_pcode"], rec["sector"], rec["month"])
+        cells.setdefault(key, set()).add(rec["implementing_org"])
+    overlaps = sorted([*k, sorted(v)] for k, v in cells.items() if len(v) >= 2)
+    assert summary["overlaps"] == overlaps
+    areas = {a for _, _, d, _, _ in engines.values() for a in d.areas}
+    sectors = {k[1] for k in cells}
+    months = {k[2] for k in cells}
+    want_gaps = sorted(
+        [a, s, m] for a in areas for s in sectors for m in months if (a, s, m) not in cells
+    )
+    assert summary["gaps"] == want_gaps
+    assert want_gaps, "the notebook's table has a gap"
+    for area, sector, month, group, reached, _ in summary["reach"]:
+        got = sum(
+            float(dict(zip(head, r, strict=True))[group] or 0)
+            for r in data
+            if (r[head.index("admin2_pcode")], r[head.index("sector")], r[head.index("month")])
+            == (area, sector, month)
+        )
+        assert reached == pytest.approx(got)
+
+    # exact vs greedy: open the chosen sites (serving everyone) and count again
+    for name, ex in summary["exact"].items():
+        net, sites, *_ = engines[name]
+        assert ex["exact"] >= ex["greedy"] - 1e-9
+        before = sum(covered(name, sites, "water_sanitation").values())
+        for key, claimed in (("candidates", ex["exact"]), ("greedy_candidates", ex["greedy"])):
+            new = [
+                Site(
+                    f"n{i}",
+                    "n",
+                    float(net.node_lon[n]),
+                    float(net.node_lat[n]),
+                    ("water_sanitation",),
+                )
+                for i, n in enumerate(ex[key])
+            ]
+            after = sum(covered(name, [*sites, *new], "water_sanitation").values())
+            assert after - before == pytest.approx(claimed)
+    assert summary["shelters"]["exact"] >= summary["shelters"]["greedy"] - 1e-9
+
+    # the week: a few hours recomputed; the batch gives the same numbers
+    sites = engines["porto_alegre"][1]
+    week = np.array(summary["week"]["covered"])
+    for h in (0, 33, 90, 140):
+        for i, code in enumerate(summary["week"]["services"]):
+            total = sum(covered("porto_alegre", sites, code, when=hour_time(h)).values())
+            assert week[i, h] == pytest.approx(total), (code, h)
+    for i, code in enumerate(summary["week"]["services"]):
+        assert summary["batch"][f"porto_alegre|{code}"] == pytest.approx(week[i].tolist())

@@ -1,8 +1,8 @@
-"""What the page shows besides the API's answers: towns, essential contacts, labels.
+"""What the page shows besides the API's answers: essential contacts and labels.
 
-Towns and essential contacts are data files under ``data/page/`` (the contacts are marked
-sample or verify-before-use there); service and kind labels come from the registry's
-vocabulary.
+Essential contacts are a data file under ``data/page/`` (marked sample or verify-before-use
+there); service, kind and population labels come from the registry's vocabulary. The towns a
+person can pick come from the networks the server has (``GET /networks``).
 """
 
 from __future__ import annotations
@@ -12,18 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from geomap.registry.vocab import KINDS, SERVICES
+from geomap.registry.vocab import KINDS, POPULATIONS, SERVICES
 
 
 @cache
 def _load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def towns(data_dir: Path) -> list[dict[str, Any]]:
-    """The towns a person can pick to set a location."""
-    found: list[dict[str, Any]] = _load(data_dir / "page" / "towns.json")["towns"]
-    return found
 
 
 def contacts(data_dir: Path, lang: str) -> dict[str, Any]:
@@ -55,6 +49,11 @@ def service_labels(lang: str) -> dict[str, str]:
 def kind_labels(lang: str) -> dict[str, str]:
     """Place kind code to its label in ``lang``."""
     return {code: getattr(term, lang) for code, term in KINDS.items()}
+
+
+def population_labels(lang: str) -> dict[str, str]:
+    """Population code to its label in ``lang``."""
+    return {code: getattr(term, lang) for code, term in POPULATIONS.items()}
 
 
 def place_name(properties: dict[str, Any], lang: str) -> str:

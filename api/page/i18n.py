@@ -24,6 +24,17 @@ def catalog(lang: str) -> dict[str, str]:
     }
 
 
+def language_name(code: str, in_language: str | None = None) -> str:
+    """A language's name: in ``in_language``, or in itself ("Español") when not given."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(in_language or code).languages.get(code)
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name[:1].upper() + name[1:] if name and not in_language else name or code
+
+
 def gettext(lang: str, message: str) -> str:
     """``message`` translated into ``lang`` (the msgid itself when untranslated)."""
     return catalog(lang).get(message, message)

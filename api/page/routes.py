@@ -1,22 +1,26 @@
-"""The page's routes: ``/`` for browsers, the street layer, the service worker, the sheets."""
+"""The page's routes: ``/`` for browsers, the basemap tiles, the service worker, the exit page."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
-import math
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup
 
-from api.deps import AnyCaller, Store, check_query, get_caller, get_settings
+from api.deps import check_query, get_caller
+from api.errors import MalformedRequestError
 from api.page import content, i18n
 from api.page.settings import PageSettings
 from api.page.streets import StreetIndex, parse_bbox
+from geomap import hours
 from geomap.deployment import OutsideNetworksError
 from geomap.errors import ServiceUnavailableError
 from geomap.settings import Settings
@@ -25,38 +29,94 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 #: Texts the page's script needs, translated into the page's language when it is served.
 SCRIPT_MESSAGES = (
-    "min on foot",
-    "Open now",
-    "Closed now",
-    "Hours unknown",
+    "{minutes} min on foot",
+    "{distance} in a straight line",
+    "{distance} on foot, about {minutes} min.",
     "No places within this walking time.",
+    "No places match these filters.",
+    "{n} places match but are closed now.",
     "Looking for places…",
-    "Could not reach the server: showing the last places saved.",
-    "Could not reach the server.",
+    "Looking for the safest route…",
+    "No connection.",
+    "Showing data saved on {when}.",
+    "Route saved on {when}.",
+    "Without connection only places within {minutes} min are known.",
+    "No connection: places cannot be searched from here.",
+    "No connection: places of the saved area by straight-line distance, not walking time.",
+    "No connection: the route to this place was not saved.",
+    "There is no data for this place yet. Pick a town from the list.",
+    "The server is busy. Try again in a minute.",
+    "Something went wrong. Try again.",
     "Your location could not be found.",
-    "Route drawn: {km} km, about {minutes} min on foot.",
-    "No route avoiding risk zones: this one crosses them.",
+    "Locating…",
+    "No walking route to this place.",
+    "Open when you arrive ({time}).",
+    "Closed when you arrive ({time}).",
     "Services",
     "Opening hours",
     "Languages",
-    "Contact",
+    "Organization",
+    "Who it is for",
+    "Last verified",
+    "verified {ago}",
+    "Call",
     "Printable sheet",
     "Back to the list",
-    "You are here",
+    "Directions step by step",
+    "Share the directions",
+    "Copied: paste it into a message.",
+    "Report a problem with this place",
+    "What is wrong?",
+    "It is closed",
+    "The hours are wrong",
+    "It is not safe",
+    "Something else",
+    "Note (optional, do not write your name)",
+    "Send anonymously",
+    "Thank you. The team of this country will check it.",
+    "No connection: not sent. Try again when you are online.",
     "Sample: not a real number",
+    "Sample data: not a real service",
     "Verify before use",
-    "Locating…",
     "Forgotten.",
+    "Pick a location inside a covered town first.",
+    "Saving… {done} of {total}",
+    "Saved for offline use: {name} ({size}).",
+    "No connection: the area could not be saved.",
 )
 
 #: Msgids of the public contact fields of a place.
 CONTACT_LABELS = {"phone": "Phone", "whatsapp": "WhatsApp", "email": "Email", "website": "Website"}
+#: Msgids of the risk levels, most severe first.
+LEVEL_LABELS = {
+    "avoid": "Risk zone to avoid",
+    "high": "High-risk zone",
+    "medium": "Medium-risk zone",
+    "low": "Low-risk zone",
+}
+#: Minutes of walking the first request of a ``#at=`` link asks for (the page's default).
+FIRST_MINUTES = 30
+#: Started by the page itself before its script arrives: the places of a ``#at=`` link, so
+#: the first list waits for one request after the page, not three. Kept in step with app.js.
+BOOTSTRAP = (
+    "(function(){var m=/at=(-?[0-9.]+),(-?[0-9.]+)/.exec(location.hash),q=/(^#|&)m=([0-9]+)/"
+    ".exec(location.hash);if(!m||!window.fetch)return;var w=+(+m[1]).toFixed(5),s=+(+m[2])"
+    ".toFixed(5),n=q?+q[2]:" + str(FIRST_MINUTES) + ",d=new Date(),t=function(v){return(v<10"
+    '?"0":"")+v},h={headers:{Accept:"application/json"}},dy=n*80/111320,dx=dy/Math.max(Math'
+    ".cos(s*Math.PI/180),.2),b=[w-dx,s-dy,w+dx,s+dy].map(function(v){return v.toFixed(3)})"
+    '.join(","),u="/collections/places/items?limit=1000&bbox="+b;window.geomapTiming={};'
+    'window.geomapFirst={at:w+","+s,minutes:n,detailsUrl:u,nearby:fetch("/nearby?at="+w+","'
+    '+s+"&minutes="+n+"&time="+d.getFullYear()+"-"+t(d.getMonth()+1)+"-"+t(d.getDate())+"T"'
+    '+t(d.getHours())+":"+t(d.getMinutes()),h),details:fetch(u,h)}})();'
+)
+BOOTSTRAP_HASH = base64.b64encode(hashlib.sha256(BOOTSTRAP.encode()).digest()).decode()
 
 router = APIRouter(dependencies=[Depends(check_query), Depends(get_caller)], tags=["Public page"])
 
 
 @cache
-def _templates() -> Any:
+def templates() -> Any:
+    """The page's Jinja environment."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     return Environment(
@@ -75,23 +135,31 @@ def _leaflet_dir() -> str:
 
 def install(app: FastAPI) -> None:
     """Add the page to ``app``: its routes, its static files and its settings."""
+    from api.page import sheet
+
     app.state.page_settings = PageSettings()
+    app.state.page_lock = threading.Lock()
     app.include_router(router)
+    app.include_router(sheet.router)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static/page", StaticFiles(directory=STATIC), name="page-static")
 
 
-def _streets(request: Request, point: tuple[float, float] | None = None) -> StreetIndex:
-    """The street index of the network covering ``point`` (the first network without one)."""
+def _network(request: Request, point: tuple[float, float] | None) -> Any:
+    """The network covering ``point`` (the first one without a point)."""
     deployment = request.app.state.services.deployment
     if not len(deployment):
         raise ServiceUnavailableError(
             "streets are not available: this server has no walking network (GEOMAP_NETWORKS)"
         )
     if point is None:
-        network = next(iter(deployment)).service.network
-    else:
-        network = deployment.locate(point).network
+        return next(iter(deployment)).service.network
+    return deployment.locate(point).network
+
+
+def street_index(request: Request, point: tuple[float, float] | None = None) -> StreetIndex:
+    """The street index of the network covering ``point``, built on first use."""
+    network = _network(request, point)
     indexes: dict[int, StreetIndex] = request.app.state.__dict__.setdefault("street_indexes", {})
     index = indexes.get(id(network))
     if index is None or index.network is not network:
@@ -100,25 +168,67 @@ def _streets(request: Request, point: tuple[float, float] | None = None) -> Stre
     return index
 
 
-def _csp(tile_url: str | None) -> str:
+def basemap_of(request: Request, network: Any) -> Any:
+    """The basemap of ``network`` (areas from its OSM extract), built on first use."""
+    from geomap.basemap import Basemap, read_areas
+
+    with request.app.state.page_lock:
+        built: dict[int, Any] = request.app.state.__dict__.setdefault("basemaps", {})
+        found = built.get(id(network))
+        if found is None or found.network is not network:
+            page: PageSettings = request.app.state.page_settings
+            source = page.basemap_osm or Path(str(network.meta.get("source", "")))
+            found = Basemap(network, read_areas(source) if source.is_file() else None)
+            built[id(network)] = found
+    return found
+
+
+def _covering(request: Request, bbox: tuple[float, float, float, float]) -> Any | None:
+    """The network whose extent meets ``bbox`` the most (None when none does)."""
+    deployment = request.app.state.services.deployment
+    if not len(deployment):
+        raise ServiceUnavailableError(
+            "the basemap is not available: this server has no walking network (GEOMAP_NETWORKS)"
+        )
+    best, best_area = None, 0.0
+    for entry in deployment:
+        w, s, e, n = entry.info["bbox"]
+        area = max(0.0, min(e, bbox[2]) - max(w, bbox[0])) * max(
+            0.0, min(n, bbox[3]) - max(s, bbox[1])
+        )
+        if area > best_area:
+            best, best_area = entry.service.network, area
+    return best
+
+
+def csp(tile_url: str | None, *, script_hashes: tuple[str, ...] = ()) -> str:
+    """The page's Content-Security-Policy: this server only (and an opt-in tile host)."""
     images = "'self' data:"
     if tile_url:
         scheme, _, rest = tile_url.partition("://")
         host = rest.split("/")[0].replace("{s}", "*")
         images += f" {scheme}://{host}"
+    scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"default-src 'self'; script-src {scripts}; style-src 'self'; "
         f"img-src {images}; connect-src 'self'; worker-src 'self'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 
 
-def _html(text: str, *, tile_url: str | None = None) -> HTMLResponse:
+_csp = csp  # the name the serving tests know
+
+
+def html_response(
+    text: str, *, tile_url: str | None = None, script_hashes: tuple[str, ...] = ()
+) -> HTMLResponse:
+    """An HTML answer with the page's security and caching headers (and an ETag)."""
     response = HTMLResponse(text)
-    response.headers["Content-Security-Policy"] = _csp(tile_url)
+    response.headers["Content-Security-Policy"] = csp(tile_url, script_hashes=script_hashes)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["ETag"] = '"' + hashlib.sha256(text.encode()).hexdigest()[:20] + '"'
     return response
 
 
@@ -128,41 +238,60 @@ def _script_json(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def index_response(request: Request, lang: str | None) -> HTMLResponse:
+def _days(lang: str) -> list[str]:
+    from babel.dates import get_day_names
+
+    names = get_day_names("wide", locale=lang)
+    return [str(names[i]) for i in range(7)]
+
+
+def index_response(request: Request, lang: str | None) -> Response:
     """The map page, in the language asked for or negotiated from ``Accept-Language``."""
     language = i18n.negotiate(lang, request.headers.get("accept-language", ""))
     settings: Settings = request.app.state.settings
     page: PageSettings = request.app.state.page_settings
     deployment = request.app.state.services.deployment
-    towns = [t for info in deployment.info() for t in info["towns"]]
-    center = deployment.info()[0]["center"] if len(deployment) else None
-    if not towns:
-        towns = content.towns(settings.data_dir)
+    networks = [
+        {k: info[k] for k in ("id", "name", "countries", "bbox", "center", "towns")}
+        for info in deployment.info()
+    ]
+    center = networks[0]["center"] if networks else [0.0, 0.0]
     config = {
         "lang": language,
         "t": {m: i18n.gettext(language, m) for m in SCRIPT_MESSAGES},
+        "hours": hours.PHRASES[language],
+        "days": _days(language),
         "services": content.service_labels(language),
         "kinds": content.kind_labels(language),
-        "towns": towns,
+        "populations": content.population_labels(language),
         "contacts": content.contacts(settings.data_dir, language),
-        "center": center or [towns[0]["lon"], towns[0]["lat"]],
+        "center": center,
+        "networks": networks,
+        "towns": [t for n in networks for t in n["towns"]],
+        "leaflet": {"js": "/static/leaflet/leaflet.js", "css": "/static/leaflet/leaflet.css"},
         "tiles": {"url": page.tile_url, "attribution": page.tile_attribution}
         if page.tile_url
         else None,
     }
     html = (
-        _templates()
+        templates()
         .get_template("index.html")
         .render(
             lang=language,
-            languages=i18n.LANGUAGES,
+            languages=[(code, i18n.language_name(code)) for code in i18n.LANGUAGES],
             _=lambda m: i18n.gettext(language, m),
             services=config["services"],
-            towns=towns,
+            populations=config["populations"],
+            towns=config["towns"],
+            levels={k: i18n.gettext(language, v) for k, v in LEVEL_LABELS.items()},
+            bootstrap=Markup(BOOTSTRAP),
             config=_script_json(config),
         )
     )
-    return _html(html, tile_url=page.tile_url)
+    response = html_response(html, tile_url=page.tile_url, script_hashes=(BOOTSTRAP_HASH,))
+    if request.headers.get("if-none-match") == response.headers["ETag"]:
+        return Response(status_code=304, headers={"ETag": response.headers["ETag"]})
+    return response
 
 
 @router.get("/streets", summary="Streets of the walking network in a box (the page's basemap)")
@@ -172,9 +301,8 @@ def streets(
 ) -> JSONResponse:
     """GeoJSON MultiLineStrings (major and minor streets), simplified for drawing."""
     box = parse_bbox(bbox)
-    center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
     try:
-        index = _streets(request, center)
+        index = street_index(request, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
     except OutsideNetworksError:
         return JSONResponse({"type": "FeatureCollection", "features": []})
     response = JSONResponse(index.geojson(box))
@@ -182,115 +310,57 @@ def streets(
     return response
 
 
+@router.get("/basemap/{z}/{x}/{y}.json", summary="A tile of the page's vector basemap")
+def basemap_tile(request: Request, z: int, x: int, y: int) -> Response:
+    """Streets with names, water, parks and land use of a web-mercator tile (quantized)."""
+    from geomap.basemap import MAX_ZOOM, MIN_ZOOM, TileError, tile_bounds
+
+    try:
+        if not (MIN_ZOOM <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+            raise TileError(f"tile {z}/{x}/{y} is outside the basemap (zoom {MIN_ZOOM}-{MAX_ZOOM})")
+        network = _covering(request, tile_bounds(z, x, y))
+        tile = basemap_of(request, network).tile(z, x, y) if network is not None else {
+            "z": z, "x": x, "y": y, "extent": 4096, "names": [], "streets": []
+        }  # fmt: skip
+    except TileError as exc:
+        raise MalformedRequestError(
+            [{"index": None, "id": None, "field": "path", "message": str(exc)}], str(exc)
+        ) from None
+    body = json.dumps(tile, separators=(",", ":"))
+    return Response(
+        body, media_type="application/json", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
+@cache
+def _service_worker_text() -> str:
+    digest = hashlib.sha256()
+    for name in ("app.js", "app.css", "icon.svg", "sw.js"):
+        digest.update((STATIC / name).read_bytes())
+    return (STATIC / "sw.js").read_text().replace("__VERSION__", digest.hexdigest()[:12])
+
+
 @router.get("/sw.js", include_in_schema=False)
-def service_worker() -> FileResponse:
-    """The page's service worker, served at the root so that it controls the whole page."""
-    return FileResponse(
-        STATIC / "sw.js",
+def service_worker() -> Response:
+    """The page's service worker, served at the root so that it controls the whole page.
+
+    Its version is a digest of the page's assets, so a new release renews the phone's copies.
+    """
+    return Response(
+        _service_worker_text(),
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
     )
 
 
-def _svg_map(
-    index: StreetIndex | None,
-    center: tuple[float, float],
-    places: list[dict[str, Any]],
-    *,
-    half_m: float = 500.0,
-    size: int = 600,
-) -> Markup:
-    """A plain SVG map of the streets around ``center`` with numbered places (drawing only)."""
-    lon0, lat0 = center
-    dlat = half_m / 111_320.0
-    dlon = half_m / (111_320.0 * max(math.cos(math.radians(lat0)), 0.01))
-    box = (lon0 - dlon, lat0 - dlat, lon0 + dlon, lat0 + dlat)
-
-    def xy(lon: float, lat: float) -> str:
-        x = (lon - box[0]) / (box[2] - box[0]) * size
-        y = (box[3] - lat) / (box[3] - box[1]) * size
-        return f"{x:.1f},{y:.1f}"
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'class="sheet-map" role="img">',
-        f'<rect width="{size}" height="{size}" fill="#fff"/>',
-    ]
-    if index is not None:
-        for feature in index.geojson(box)["features"]:
-            width = 2.5 if feature["properties"]["major"] else 1
-            paths = " ".join(
-                "M" + " L".join(xy(lon, lat) for lon, lat in line)
-                for line in feature["geometry"]["coordinates"]
-            )
-            parts.append(f'<path d="{paths}" fill="none" stroke="#888" stroke-width="{width}"/>')
-    for number, place in enumerate(places, start=1):
-        x, y = xy(*place["coordinates"]).split(",")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="9" fill="#1565c0"/>')
-        parts.append(
-            f'<text x="{x}" y="{y}" dy="4" text-anchor="middle" font-size="11" '
-            f'fill="#fff">{number}</text>'
-        )
-    x, y = xy(lon0, lat0).split(",")
-    here = f'<circle cx="{x}" cy="{y}" r="11" fill="#c62828" stroke="#fff" stroke-width="3"/>'
-    parts.append(here)
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
-@router.get("/places/{place_id}/sheet", summary="Printable sheet of a place", tags=["Public page"])
-def sheet(
-    *,
-    request: Request,
-    place_id: str,
-    caller: AnyCaller,
-    store: Store,
-    settings: Annotated[Settings, Depends(get_settings)],
-    lang: Annotated[str | None, Query(description="es, pt or en.")] = None,
-) -> HTMLResponse:
-    """One printable page: the place, a map of its surroundings, services near it, contacts."""
-    language = i18n.negotiate(lang, request.headers.get("accept-language", ""))
-    record = store.get("places", place_id, caller)
-    props = record.properties
-    lon, lat = record.geometry["coordinates"][:2]
-    labels = content.service_labels(language)
-    near: list[dict[str, Any]] = []
-    index = None
-    try:
-        transit = request.app.state.services.deployment.locate((lon, lat))
-    except (OutsideNetworksError, ServiceUnavailableError):
-        transit = None
-    if transit is not None:
-        index = _streets(request, (lon, lat))
-        try:
-            found = transit.nearby((lon, lat), caller, minutes=15.0)
-        except ValueError:
-            found = []
-        near = [
-            {
-                "name": f["site"].name,
-                "minutes": round(f["minutes"]),
-                "services": [labels.get(s, s) for s in f["site"].services],
-                "coordinates": [f["site"].lon, f["site"].lat],
-            }
-            for f in found
-            if f["site"].id != place_id
-        ][:8]
-    country = content.contacts(settings.data_dir, language).get(props.get("country", ""))
-    html = (
-        _templates()
-        .get_template("sheet.html")
-        .render(
-            lang=language,
-            _=lambda m: i18n.gettext(language, m),
-            name=content.place_name(props, language),
-            kind=content.kind_labels(language).get(props.get("kind", ""), ""),
-            props=props,
-            services=[labels.get(s, s) for s in props.get("services", [])],
-            near=near,
-            country=country,
-            contact_labels=CONTACT_LABELS,
-            svg=_svg_map(index, (lon, lat), near, half_m=800.0),
-        )
+@router.get("/exit", include_in_schema=False)
+def exit_page() -> HTMLResponse:
+    """A neutral blank page that clears everything this site stored in the browser."""
+    response = html_response(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>New tab</title></head><body></body></html>"
     )
-    return _html(html)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

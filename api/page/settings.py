@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,9 +17,13 @@ class PageSettings(BaseSettings):
         streets. Unset by default: a tile server sees every person who loads the map.
     tile_attribution : str
         The attribution the tile provider asks for.
+    basemap_osm : Path, optional
+        OSM extract (``.osm.pbf``, ``.osm`` …) to read water, parks and land use from for the
+        basemap; by default the extract the network was built from, when it is still there.
     """
 
     model_config = SettingsConfigDict(env_prefix="GEOMAP_PAGE_")
 
     tile_url: str | None = None
     tile_attribution: str = ""
+    basemap_osm: Path | None = None

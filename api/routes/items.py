@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api import editing, ogc
+from api.collections import CollectionSpec
 from api.deps import (
     AnyCaller,
     BaseUrl,
@@ -30,6 +31,7 @@ from api.models import History
 from api.models import PlaceFeature as PlaceFeatureModel
 from api.responses import GeoJSONResponse
 from geomap.registry.store import Record
+from geomap.settings import Settings
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Changes and history"])
 
@@ -47,11 +49,20 @@ def _body(schema: str, media_types: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-def _written(record: Record, base: str, *, status_code: int = 200) -> GeoJSONResponse:
+def _written(
+    record: Record,
+    base: str,
+    spec: CollectionSpec,
+    settings: Settings,
+    *,
+    status_code: int = 200,
+) -> GeoJSONResponse:
     headers = {"ETag": ogc.etag_header(record.etag)}
     if status_code == 201:
         headers["Location"] = f"{base}/collections/{record.collection}/items/{record.id}"
-    return GeoJSONResponse(ogc.item(record, base), status_code=status_code, headers=headers)
+    ages = settings if spec.verified else None
+    body = ogc.item(record, base, ages)
+    return GeoJSONResponse(body, status_code=status_code, headers=headers)
 
 
 @router.post(
@@ -78,7 +89,7 @@ async def create_item(
     record = await run_in_threadpool(
         editing.create, store, spec, feature, caller=caller, why=why, settings=settings
     )
-    return _written(record, base, status_code=201)
+    return _written(record, base, spec, settings, status_code=201)
 
 
 @router.put(
@@ -114,7 +125,7 @@ async def replace_item(
         why=why,
         settings=settings,
     )
-    return _written(record, base)
+    return _written(record, base, spec, settings)
 
 
 @router.patch(
@@ -150,7 +161,7 @@ async def update_item(
         why=why,
         settings=settings,
     )
-    return _written(record, base)
+    return _written(record, base, spec, settings)
 
 
 @router.delete(
@@ -219,6 +230,7 @@ async def restore_item(
     if_match: IfMatch,
     why: Reason,
     store: Store,
+    settings: CurrentSettings,
     base: BaseUrl,
 ) -> GeoJSONResponse:
     """Make an old version current again, as a new version.
@@ -229,4 +241,4 @@ async def restore_item(
     record = await run_in_threadpool(
         store.restore, spec.id, featureId, version, if_match=if_match, caller=caller, why=why
     )
-    return _written(record, base)
+    return _written(record, base, spec, settings)

@@ -8,11 +8,23 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import ogc, page
-from api.deps import AnyCaller, BaseUrl, Collection, Format, Store, check_query, get_caller
+from api.deps import (
+    AnyCaller,
+    BaseUrl,
+    Collection,
+    CurrentSettings,
+    Format,
+    Store,
+    check_query,
+    get_caller,
+)
 from api.models import CollectionInfo, CollectionList, Conformance, LandingPage, PlaceCollection
 from api.models import PlaceFeature as PlaceFeatureModel
+from api.models import Queryables as QueryablesModel
 from api.openapi import document
-from api.responses import GeoJSONResponse, OpenAPIResponse
+from api.responses import GeoJSONResponse, OpenAPIResponse, SchemaResponse
+from geomap.registry import cql
+from geomap.registry.queryables import LEVELS, RISK_TYPES
 
 # every route checks its query and the caller's credentials (a bad token is 401 everywhere)
 router = APIRouter(
@@ -123,18 +135,32 @@ def items(
         int,
         Query(
             ge=1,
-            description=f"Page size (default {ogc.DEFAULT_LIMIT}; above {ogc.MAX_LIMIT} is "
-            f"served as {ogc.MAX_LIMIT}).",
-            json_schema_extra={"maximum": ogc.MAX_LIMIT},
+            le=ogc.MAX_LIMIT,
+            description=f"Page size (default {ogc.DEFAULT_LIMIT}, at most {ogc.MAX_LIMIT}).",
         ),
     ] = ogc.DEFAULT_LIMIT,
     offset: Annotated[
         int, Query(ge=0, le=ogc.MAX_INTEGER, description="How many items to skip.")
     ] = 0,
-    kind: Annotated[str | None, Query(description="Only items of this kind.")] = None,
-    status: Annotated[str | None, Query(description="Only items with this status.")] = None,
+    kind: Annotated[str | None, Query(description="Only places of this kind.")] = None,
+    status: Annotated[str | None, Query(description="Only places with this status.")] = None,
     country: Annotated[
-        str | None, Query(description="Only items in this country (ISO 3166-1 alpha-2).")
+        str | None,
+        Query(
+            description="Only items in this country (ISO 3166-1 alpha-2).",
+            pattern="^[A-Za-z]{2}$",
+        ),
+    ] = None,
+    level: Annotated[
+        str | None,
+        Query(description="Only risk zones of this level.", json_schema_extra={"enum": LEVELS}),
+    ] = None,
+    risk_type: Annotated[
+        str | None,
+        Query(
+            description="Only risk zones of this kind of risk.",
+            json_schema_extra={"enum": RISK_TYPES},
+        ),
     ] = None,
     services: Annotated[
         str | None,
@@ -148,8 +174,35 @@ def items(
             examples=["2024-05-01T00:00:00Z/.."],
         ),
     ] = None,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            max_length=cql.MAX_FILTER_CHARS,
+            description="A CQL2 filter on the collection's queryables (see its `queryables`"
+            " link), in the language `filter-lang` names.",
+            examples=["kind = 'support_space' AND A_CONTAINS(services, ('food'))"],
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str | None,
+        Query(
+            alias="filter-lang",
+            description="`cql2-text` (default) or `cql2-json`; `cql-text` is read as `cql2-text`.",
+            json_schema_extra={"enum": list(cql.LANGUAGES)},
+        ),
+    ] = None,
+    sortby: Annotated[
+        str | None,
+        Query(
+            description="Comma-separated queryables to sort by, each optionally prefixed `+` "
+            "(ascending, the default) or `-` (descending); missing values last, the id last.",
+            examples=["-verified_at,name"],
+        ),
+    ] = None,
+    settings: CurrentSettings,
 ) -> GeoJSONResponse:
-    """A page of the items the caller may see, filtered, with paging links."""
+    """A page of the items the caller may see, filtered, sorted, with paging links."""
     query = ogc.items_query(
         spec,
         bbox=bbox,
@@ -160,12 +213,35 @@ def items(
         country=country,
         services=services,
         datetime_=datetime,
+        filter_=filter_,
+        filter_lang=filter_lang,
+        sortby=sortby,
+        level=level,
+        risk_type=risk_type,
     )
     records, matched = store.query(spec.id, query, caller)
     page = ogc.items_page(
-        records, matched, query, base=base, collection=spec.id, params=request.query_params
+        records,
+        matched,
+        query,
+        base=base,
+        collection=spec.id,
+        params=request.query_params,
+        ages=settings if spec.verified else None,
     )
     return GeoJSONResponse(page)
+
+
+@router.get(
+    "/collections/{collectionId}/queryables",
+    summary="Queryables",
+    operation_id="getQueryables",
+    response_class=SchemaResponse,
+    responses={200: {"model": QueryablesModel}},
+)
+def collection_queryables(*, spec: Collection, base: BaseUrl, fmt: Format) -> SchemaResponse:
+    """The properties a `filter` or `sortby` may name, as a JSON Schema."""
+    return SchemaResponse(ogc.queryables(spec, base))
 
 
 @router.get(
@@ -186,6 +262,7 @@ def feature(
     store: Store,
     base: BaseUrl,
     fmt: Format,
+    settings: CurrentSettings,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
     """One item, with its ETag."""
@@ -193,4 +270,5 @@ def feature(
     headers = {"ETag": ogc.etag_header(record.etag)}
     if ogc.none_match(if_none_match, record.etag):
         return Response(status_code=304, headers=headers)
-    return GeoJSONResponse(ogc.item(record, base), headers=headers)
+    ages = settings if spec.verified else None
+    return GeoJSONResponse(ogc.item(record, base, ages), headers=headers)

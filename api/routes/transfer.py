@@ -10,14 +10,32 @@ from starlette.concurrency import run_in_threadpool
 
 from api import editing, transfer
 from api.deps import AnyCaller, Collection, CurrentSettings, Reason, Store, Writer, check_query
+from api.models import ImportReport
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Import and export"])
+
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            **{
+                media: {"schema": {"$ref": "#/components/schemas/PlaceImport"}}
+                for media in editing.FEATURE_TYPES
+            },
+            transfer.GEOPACKAGE: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 @router.post(
     "/collections/{collectionId}/import",
     summary="Import a FeatureCollection (all or nothing)",
     operation_id="importFeatures",
+    response_model=None,
+    responses={200: {"model": ImportReport, "description": "What changed (or would)."}},
+    openapi_extra=_IMPORT_BODY,
 )
 async def import_features(
     *,
@@ -68,12 +86,26 @@ async def import_features(
     "/collections/{collectionId}/export",
     summary="Export a whole collection (GeoJSON, GeoPackage, or HXL-tagged CSV for places)",
     operation_id="exportFeatures",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Everything the caller may see.",
+            "content": {
+                "application/geo+json": {"schema": {"$ref": "#/components/schemas/PlaceExport"}},
+                "application/geopackage+sqlite3": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 def export_features(
     *,
     spec: Collection,
     caller: AnyCaller,
     store: Store,
+    settings: CurrentSettings,
     f: Annotated[
         Literal["geojson", "gpkg", "hxl"],
         Query(
@@ -83,5 +115,5 @@ def export_features(
     ] = "geojson",
 ) -> Response:
     """Everything the caller may see, in one document."""
-    body, media = transfer.export_collection(store, spec, f, caller)
+    body, media = transfer.export_collection(store, spec, f, caller, settings)
     return Response(body, media_type=media)

@@ -20,7 +20,7 @@ from typing import Any
 
 from geomap.registry.access import Caller
 from geomap.registry.collections import CollectionRules, validate_feature
-from geomap.registry.store import Record, RegistryStore
+from geomap.registry.store import Proposal, Record, RegistryStore
 
 Problem = dict[str, Any]
 
@@ -129,3 +129,41 @@ def update(
         problems=_id_problems(patched, fid),
     )  # fmt: skip
     return store.replace(rules.id, item, if_match, caller, why)
+
+
+def propose(
+    store: RegistryStore,
+    rules: CollectionRules,
+    feature: Any,
+    *,
+    caller: Caller,
+    why: str,
+    if_match: str | None,
+    country_tolerance_km: float,
+) -> Proposal:
+    """Propose a new record (feature without ``id``) or a change of record ``id``.
+
+    A change is made against the record's current version; ``if_match``, when given, must be
+    its current strong ETag.
+
+    Raises
+    ------
+    RegistryValidationError, NotFoundError, PreconditionFailedError
+    """
+    from geomap.errors import RegistryValidationError
+    from geomap.registry.store import check_if_match
+
+    fid = feature.get("id") if isinstance(feature, dict) else None
+    if fid is not None and not isinstance(fid, str):
+        message = "id must be a string: the id of the item whose change is proposed"
+        raise RegistryValidationError([_problem("id", message)], message)
+    if fid is None:
+        item = validate_feature(
+            rules, feature, fid=new_id(), country_tolerance_km=country_tolerance_km
+        )
+        return store.propose(rules.id, item, caller, why)
+    current = store.get(rules.id, fid, caller)  # not found for a missing or hidden item
+    if if_match is not None:
+        check_if_match(if_match, current.etag, fid)
+    item = validate_feature(rules, feature, fid=fid, country_tolerance_km=country_tolerance_km)
+    return store.propose(rules.id, item, caller, why, base_version=current.version)

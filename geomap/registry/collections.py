@@ -17,8 +17,10 @@ from typing import Any, Protocol, cast
 from pydantic import BaseModel
 
 from geomap.errors import NotFoundError, RegistryValidationError
+from geomap.registry import queryables
 from geomap.registry.messages import MessageProperties, validate_message
 from geomap.registry.pathways import PATHWAY_STATUSES, PathwayProperties, validate_pathway
+from geomap.registry.queryables import Queryable
 from geomap.registry.risk import RiskZoneProperties, validate_risk_zone
 from geomap.registry.store import Item
 from geomap.registry.validate import PlaceProperties, validate_collection, validate_place
@@ -27,7 +29,7 @@ from geomap.registry.vocab import KINDS, SERVICES, STATUSES
 Problem = dict[str, Any]
 
 #: Members of a served feature's properties that clients may send back but never set.
-READ_ONLY_PROPERTIES = ("version",)
+READ_ONLY_PROPERTIES = ("version", "verification")
 
 
 class Validator(Protocol):
@@ -71,6 +73,17 @@ class CollectionRules:
         Formats of ``export`` (``geojson``, ``gpkg``, ``hxl``).
     kinds, statuses, services : tuple of str
         The values the ``kind``, ``status`` and ``services`` filters accept.
+    queryables : mapping of str to Queryable
+        What CQL2 filters and ``sortby`` may name (``/collections/{id}/queryables``).
+    parameters : tuple of str
+        The queryables also taken as plain query parameters (``?level=avoid``).
+    schema : str
+        The name of its feature models in the API definition (``Place`` for ``PlaceFeature``,
+        ``PlaceFeatureIn``, ``PlaceCollection`` ...).
+    verified : bool
+        Whether its items carry ``verified_at`` and so a ``verification`` status.
+    examples : mapping of str to str
+        Examples of its ``filter`` and ``sortby`` for the API definition.
     """
 
     id: str
@@ -84,6 +97,11 @@ class CollectionRules:
     kinds: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
+    queryables: Mapping[str, Queryable] = dataclasses.field(default_factory=dict)
+    parameters: tuple[str, ...] = ()
+    schema: str = "Place"
+    verified: bool = False
+    examples: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 PLACES = CollectionRules(
@@ -101,6 +119,14 @@ PLACES = CollectionRules(
     kinds=tuple(KINDS),
     statuses=STATUSES,
     services=tuple(SERVICES),
+    queryables=queryables.PLACES,
+    parameters=("kind", "status", "country", "services"),
+    schema="Place",
+    verified=True,
+    examples={
+        "filter": "kind = 'support_space' AND A_CONTAINS(services, ('food'))",
+        "sortby": "-verified_at,name",
+    },
 )
 
 RISK_ZONES = CollectionRules(
@@ -115,6 +141,10 @@ RISK_ZONES = CollectionRules(
     holds="a risk zone (a Polygon or MultiPolygon)",
     validator=validate_risk_zone,
     model=RiskZoneProperties,
+    queryables=queryables.RISK_ZONES,
+    parameters=("country", "risk_type", "level"),
+    schema="RiskZone",
+    examples={"filter": "level = 'avoid' AND night_only = false", "sortby": "level,name"},
 )
 
 REFERRAL_PATHWAYS = CollectionRules(
@@ -133,6 +163,13 @@ REFERRAL_PATHWAYS = CollectionRules(
     validator=validate_pathway,
     model=PathwayProperties,
     statuses=PATHWAY_STATUSES,
+    queryables=queryables.PATHWAYS,
+    parameters=("status", "country"),
+    schema="Pathway",
+    examples={
+        "filter": "need = 'gbv_case_management' AND status = 'active'",
+        "sortby": "need,name",
+    },
 )
 
 MESSAGES = CollectionRules(
@@ -148,6 +185,13 @@ MESSAGES = CollectionRules(
     validator=validate_message,
     model=MessageProperties,
     export_formats=("geojson",),
+    queryables=queryables.MESSAGES,
+    parameters=("country",),
+    schema="Message",
+    examples={
+        "filter": "topic = 'trafficking' AND A_CONTAINS(countries, ('BR'))",
+        "sortby": "topic,title",
+    },
 )
 
 #: Every collection of the registry, by id.

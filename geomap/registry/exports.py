@@ -1,49 +1,33 @@
-"""Exports of the registry: RFC 7946 GeoJSON and HXL-tagged CSV.
+"""Exports of the registry: RFC 7946 GeoJSON, and HXL for HDX with its metadata.
 
-The HXL CSV is for the Humanitarian Data Exchange. Both contain only what the caller may see;
-the HXL export never carries contact data.
+Every export contains only what the caller may see. GeoJSON carries the records whole (with
+their read-only ``version`` and, for places, ``verification``); the HXL CSV never carries
+contact data (see :mod:`geomap.registry.hxltags`) and comes with HDX dataset metadata
+(:mod:`geomap.registry.hdx`). GeoPackage exports are written by
+:mod:`geomap.registry.transfer`. Files are written whole or not at all.
 """
 
 from __future__ import annotations
 
-import csv
 import io
+import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from geomap.registry import hxltags
 from geomap.registry.access import Caller
 from geomap.registry.store import Query, Record, RegistryStore
-from geomap.registry.vocab import KINDS, SERVICES
+from geomap.registry.verification import PROPERTY, Ages, place_status
 
 _PAGE = 1000
 
-#: HXL columns: header, hashtag, and how to get the value from a record.
-HXL_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "#loc+id"),
-    ("name", "#loc+name"),
-    ("name_pt", "#loc+name+i_pt"),
-    ("name_en", "#loc+name+i_en"),
-    ("kind", "#loc+type"),
-    ("latitude", "#geo+lat"),
-    ("longitude", "#geo+lon"),
-    ("organizations", "#org"),
-    ("country", "#country+code"),
-    ("admin1", "#adm1+name"),
-    ("admin2", "#adm2+name"),
-    ("services", "#sector"),
-    ("service_labels", "#sector+name"),
-    ("opening_hours", "#status+hours"),
-    ("status", "#status"),
-    ("languages", "#meta+languages"),
-    ("populations", "#targeted+type"),
-    ("wheelchair", "#meta+wheelchair"),
-    ("capacity", "#capacity+shelter"),
-    ("verified_at", "#date+verified"),
-    ("source", "#meta+source"),
-    ("sample", "#meta+sample"),
-)
+
+def today() -> date:
+    """The day verification statuses are computed for (UTC)."""
+    return datetime.now(UTC).date()
 
 
 def iter_records(store: RegistryStore, collection: str, caller: Caller) -> Iterator[Record]:
@@ -57,70 +41,81 @@ def iter_records(store: RegistryStore, collection: str, caller: Caller) -> Itera
         offset += _PAGE
 
 
-def feature_collection(store: RegistryStore, collection: str, caller: Caller) -> dict[str, Any]:
-    """The records ``caller`` may see as an RFC 7946 FeatureCollection."""
+def feature(record: Record, ages: Ages | None = None, day: date | None = None) -> dict[str, Any]:
+    """A record as a Feature; with ``ages``, its ``verification`` status too."""
+    out = record.to_feature()
+    if ages is not None:
+        out["properties"][PROPERTY] = place_status(record.properties, day or today(), ages)
+    return out
+
+
+def feature_collection(
+    store: RegistryStore, collection: str, caller: Caller, *, ages: Ages | None = None
+) -> dict[str, Any]:
+    """The records ``caller`` may see as an RFC 7946 FeatureCollection.
+
+    ``ages`` adds the verification status of places (read-only: dropped when re-imported).
+    """
+    day = today()
     return {
         "type": "FeatureCollection",
-        "features": [r.to_feature() for r in iter_records(store, collection, caller)],
+        "features": [feature(r, ages, day) for r in iter_records(store, collection, caller)],
     }
 
 
-def hxl_row(record: Record) -> list[str]:
-    """One HXL CSV row of a place (no contact data, ever)."""
-    p = record.properties
-    lon, lat = record.geometry["coordinates"][:2]
-    name = p.get("name", {})
-    values: dict[str, Any] = {
-        "id": record.id,
-        "name": name.get("es", ""),
-        "name_pt": name.get("pt", ""),
-        "name_en": name.get("en", ""),
-        "kind": KINDS[p["kind"]].en if p.get("kind") in KINDS else p.get("kind", ""),
-        "latitude": f"{lat:.6f}",
-        "longitude": f"{lon:.6f}",
-        "organizations": " | ".join(p.get("organizations", [])),
-        "country": p.get("country", ""),
-        "admin1": p.get("admin1", ""),
-        "admin2": p.get("admin2", ""),
-        "services": " ".join(p.get("services", [])),
-        "service_labels": " | ".join(SERVICES[s].en for s in p.get("services", [])),
-        "opening_hours": p.get("opening_hours", ""),
-        "status": p.get("status", ""),
-        "languages": " ".join(p.get("languages", [])),
-        "populations": " ".join(p.get("populations", [])),
-        "wheelchair": p.get("wheelchair", ""),
-        "capacity": "" if p.get("capacity") is None else str(p["capacity"]),
-        "verified_at": p.get("verified_at", ""),
-        "source": p.get("source", ""),
-        "sample": "yes" if p.get("sample") else "no",
-    }
-    return [str(values[column]) for column, _ in HXL_COLUMNS]
+def _places(store: RegistryStore, collection: str, caller: Caller) -> Iterator[Any]:
+    for r in iter_records(store, collection, caller):
+        lon, lat = r.geometry["coordinates"][:2]
+        yield r.id, r.properties, lon, lat
 
 
-def write_hxl_csv(
-    store: RegistryStore, collection: str, caller: Caller, path: str | os.PathLike[str]
-) -> Path:
-    """Write the records ``caller`` may see as HXL-tagged CSV (header row, hashtag row, data).
-
-    The file is written to a temporary name and renamed into place.
-    """
-    from geomap.io import atomic_path
-
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        _write_hxl(fh, store, collection, caller)
-    return Path(path)
-
-
-def hxl_text(store: RegistryStore, collection: str, caller: Caller) -> str:
-    """The HXL CSV as a string (for the API)."""
+def hxl_text(
+    store: RegistryStore, collection: str, caller: Caller, *, ages: Ages | None = None
+) -> str:
+    """The HXL CSV as a string (for the API); without ``ages`` no verification status."""
     buffer = io.StringIO()
-    _write_hxl(buffer, store, collection, caller)
+    hxltags.write(buffer, _places(store, collection, caller), today=today(), ages=ages)
     return buffer.getvalue()
 
 
-def _write_hxl(fh: Any, store: RegistryStore, collection: str, caller: Caller) -> None:
-    writer = csv.writer(fh)
-    writer.writerow([c for c, _ in HXL_COLUMNS])
-    writer.writerow([t for _, t in HXL_COLUMNS])
-    for record in iter_records(store, collection, caller):
-        writer.writerow(hxl_row(record))
+def write_hxl_csv(
+    store: RegistryStore,
+    collection: str,
+    caller: Caller,
+    path: str | os.PathLike[str],
+    *,
+    ages: Ages | None = None,
+) -> Path:
+    """Write the records ``caller`` may see as HXL-tagged CSV (header row, hashtag row, data)."""
+    from geomap.io import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        hxltags.write(fh, _places(store, collection, caller), today=today(), ages=ages)
+    return Path(path)
+
+
+def write_hdx(
+    store: RegistryStore,
+    collection: str,
+    caller: Caller,
+    path: str | os.PathLike[str],
+    *,
+    ages: Ages | None = None,
+    organization: str | None = None,
+    maintainer: str | None = None,
+) -> tuple[Path, Path]:
+    """Write the HXL CSV and its HDX dataset metadata beside it (``<name>.hdx.json``)."""
+    from geomap.io import write_text
+    from geomap.registry.hdx import metadata
+
+    csv_path = write_hxl_csv(store, collection, caller, path, ages=ages)
+    doc = metadata(
+        list(iter_records(store, collection, caller)),
+        resource=csv_path.name,
+        today=today(),
+        organization=organization,
+        maintainer=maintainer,
+    )
+    meta = csv_path.with_name(csv_path.stem + ".hdx.json")
+    write_text(meta, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return csv_path, meta

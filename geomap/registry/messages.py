@@ -28,7 +28,7 @@ from pydantic import (
 from geomap.errors import RegistryValidationError
 from geomap.registry.pathways import model_problems
 from geomap.registry.texts import PAGE_LANGUAGES, LongTexts, ShortTexts, pick
-from geomap.registry.validate import FeatureFrame, PlaceProperties
+from geomap.registry.validate import FeatureFrame, PlaceProperties, served_dropped
 from geomap.registry.vocab import Term
 
 COLLECTION = "messages"
@@ -183,7 +183,7 @@ def validate_message(
     frame = FeatureFrame(feature, index=index, require_id=require_id)
     if feature.get("geometry") is not None:
         frame.problem("geometry", "a message has no location: give \"geometry\": null")
-    properties = feature.get("properties")
+    properties = served_dropped(feature.get("properties"))
     model: MessageProperties | None = None
     if not isinstance(properties, dict):
         frame.problem("properties", "required: an object")

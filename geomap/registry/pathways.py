@@ -39,7 +39,7 @@ from pydantic import (
 
 from geomap.errors import RegistryValidationError
 from geomap.registry.texts import ShortTexts
-from geomap.registry.validate import Contact, FeatureFrame, PlaceProperties
+from geomap.registry.validate import Contact, FeatureFrame, PlaceProperties, served_dropped
 from geomap.registry.vocab import POPULATIONS
 
 COLLECTION = "referral_pathways"
@@ -110,9 +110,9 @@ class StepContact(Contact):
     @field_validator("phone", "whatsapp")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is not None and _SHORT_CODE.match(value):
-            return value
-        return Contact._phone(value)  # type: ignore[no-any-return]
+        # short codes are kept; other numbers are read in the pathway's country afterwards
+        # (:func:`_phone_problems`), as places' numbers are
+        return value
 
 
 class Step(BaseModel):
@@ -266,15 +266,43 @@ class PathwayItem:
         return self.shape
 
 
-def area_geometry_problems(feature: dict[str, Any]) -> list[tuple[str, str]]:
-    """Problems of an area geometry: absent member, or not null nor a valid (Multi)Polygon."""
-    from geomap.registry.risk import _polygon_problems
+def area_geometry(feature: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    """An area geometry rebuilt (None for null: the whole country), or its problems."""
+    from geomap.registry import geometry as geo
 
     if "geometry" not in feature:
-        return [("geometry", "required: a Polygon or MultiPolygon, or null for the whole country")]
+        return None, [
+            ("geometry", "required: a Polygon or MultiPolygon, or null for the whole country")
+        ]
     if feature["geometry"] is None:
-        return []
-    return _polygon_problems(feature["geometry"])
+        return None, []
+    shape, problems = geo.polygon(feature["geometry"])
+    return shape, list(problems)
+
+
+def _phone_problems(
+    properties: dict[str, Any], country: str, *, sample: bool
+) -> list[tuple[str, str]]:
+    """Read the phones of steps and entry points in ``country`` (E.164, in place); problems."""
+    from geomap.registry.phones import PhoneError, to_e164
+
+    problems = []
+    for member in ("steps", "entry_points"):
+        for i, item in enumerate(properties.get(member, [])):
+            contact = item.get("contact") or {}
+            for key in ("phone", "whatsapp"):
+                text = contact.get(key)
+                if text is None or _SHORT_CODE.match(text):
+                    continue
+                try:
+                    contact[key] = to_e164(text, country, sample=sample)
+                except PhoneError as exc:
+                    problems.append((
+                        f"properties.{member}[{i}].contact.{key}",
+                        f"{text[:40]!r} {exc}; write a number of {country} (other countries "
+                        "with their + code) or a short public code such as 180",
+                    ))  # fmt: skip
+    return problems
 
 
 def model_problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -301,9 +329,10 @@ def validate_pathway(
     """
     del country_tolerance_km  # an area may reach across a border, as zones do
     frame = FeatureFrame(feature, index=index, require_id=require_id)
-    for field, message in area_geometry_problems(feature):
+    shape, geometry_problems = area_geometry(feature)
+    for field, message in geometry_problems:
         frame.problem(field, message)
-    properties = feature.get("properties")
+    properties = served_dropped(feature.get("properties"))
     model: PathwayProperties | None = None
     if not isinstance(properties, dict):
         frame.problem("properties", "required: an object")
@@ -316,12 +345,16 @@ def validate_pathway(
     if model is not None:
         for field, message in visibility_problems(model):
             frame.problem(field, message)
+    dumped = model.model_dump(mode="json", exclude_none=True) if model is not None else {}
+    if model is not None:
+        for field, message in _phone_problems(dumped, model.country, sample=model.sample):
+            frame.problem(field, message)
     if frame.problems or model is None:
         raise RegistryValidationError(frame.problems)
     return PathwayItem(
         id=frame.id or "",
-        properties=model.model_dump(mode="json", exclude_none=True),
-        shape=feature["geometry"],
+        properties=dumped,
+        shape=shape,
     )
 
 

@@ -24,6 +24,7 @@ from geomap.registry.collections import CollectionRules, validate_features
 from geomap.registry.exports import feature_collection, hxl_text, write_hxl_csv
 from geomap.registry.store import ImportReport, RegistryStore
 from geomap.registry.validate import parse_json
+from geomap.registry.verification import Ages
 from routing.errors import OutputPathError
 
 #: File suffixes of each export format.
@@ -235,20 +236,31 @@ def export_format(path: str | os.PathLike[str]) -> str:
 
 
 def export_document(
-    store: RegistryStore, rules: CollectionRules, fmt: str, caller: Caller
+    store: RegistryStore,
+    rules: CollectionRules,
+    fmt: str,
+    caller: Caller,
+    *,
+    ages: Ages | None = None,
 ) -> tuple[bytes, str]:
-    """The records the caller may see in ``fmt``, as ``(body, media type)``."""
+    """The records the caller may see in ``fmt``, as ``(body, media type)``.
+
+    ``ages`` (the verification thresholds of the settings) adds the verification status of
+    places; it is used for collections whose rules say ``verified``.
+    """
     check_format(rules, fmt)
+    ages = ages if rules.verified else None
     if fmt == "hxl":
-        return hxl_text(store, rules.id, caller).encode("utf-8"), MEDIA["hxl"]
+        return hxl_text(store, rules.id, caller, ages=ages).encode("utf-8"), MEDIA["hxl"]
+    collection = feature_collection(store, rules.id, caller, ages=ages)
     if fmt == "gpkg":
         import tempfile
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"{rules.id}.gpkg"
-            write_geopackage(feature_collection(store, rules.id, caller), path, rules.id)
+            write_geopackage(collection, path, rules.id)
             return path.read_bytes(), MEDIA["gpkg"]
-    body = json.dumps(feature_collection(store, rules.id, caller), ensure_ascii=False)
+    body = json.dumps(collection, ensure_ascii=False)
     return body.encode("utf-8"), MEDIA["geojson"]
 
 
@@ -272,17 +284,27 @@ def write_geopackage(collection: dict[str, Any], path: Path, layer: str) -> Path
 
 
 def export_file(
-    store: RegistryStore, rules: CollectionRules, caller: Caller, path: str | os.PathLike[str]
+    store: RegistryStore,
+    rules: CollectionRules,
+    caller: Caller,
+    path: str | os.PathLike[str],
+    *,
+    ages: Ages | None = None,
 ) -> Path:
-    """Write the records the caller may see to ``path``, in the format its suffix names."""
+    """Write the records the caller may see to ``path``, in the format its suffix names.
+
+    ``ages`` as in :func:`export_document`.
+    """
     from geomap.io import atomic_path, write_json
 
     fmt = export_format(path)
     check_format(rules, fmt)
+    ages = ages if rules.verified else None
     if fmt == "hxl":
-        return write_hxl_csv(store, rules.id, caller, path)
+        return write_hxl_csv(store, rules.id, caller, path, ages=ages)
+    collection = feature_collection(store, rules.id, caller, ages=ages)
     if fmt == "gpkg":
         with atomic_path(path) as tmp:
-            write_geopackage(feature_collection(store, rules.id, caller), tmp, rules.id)
+            write_geopackage(collection, tmp, rules.id)
         return Path(path)
-    return write_json(path, feature_collection(store, rules.id, caller))
+    return write_json(path, collection)

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any, Literal
 
 from pydantic import (
@@ -27,15 +26,24 @@ from pydantic import (
 )
 
 from geomap.errors import RegistryValidationError
+from geomap.registry import geometry as geo
+from geomap.registry.fields import LongText, NameText, ShortText, country_code, no_control, pcode
+from geomap.registry.phones import MAX_PHONE_CHARS, PhoneError, to_e164
 from geomap.registry.vocab import KINDS, POPULATIONS, SERVICES
 
 Problem = dict[str, Any]
 
-#: How far outside its declared country's (coarse) outline a point may lie. Border posts sit
-#: on the line, and the outlines used here are generalized.
+#: How far outside its declared country's outline a point may lie: border posts sit on the
+#: line, and outlines are drawn at 1:10m (a few hundred metres).
 COUNTRY_TOLERANCE_KM = 25.0
+#: Most problems one error lists (the summary still counts them all): a huge bad import must
+#: not answer with a larger body than it sent.
+MAX_PROBLEMS = 100
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
+#: Read-only properties of served features: dropped from what is sent back (PUT, PATCH and
+#: the import of an export), never stored.
+SERVED_PROPERTIES = ("version", "verification")
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
 
@@ -81,26 +89,28 @@ class Name(BaseModel):
     """A place's name: Spanish required, Portuguese and English optional."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    es: str = Field(min_length=1, max_length=200)
-    pt: str | None = Field(default=None, max_length=200)
-    en: str | None = Field(default=None, max_length=200)
+    es: NameText
+    pt: ShortText | None = None
+    en: ShortText | None = None
 
 
 class Contact(BaseModel):
-    """Public contact of a place; never a focal person's private data."""
+    """Public contact of a place; never a focal person's private data.
+
+    ``phone`` and ``whatsapp`` are read in the place's country and stored in E.164
+    (see :mod:`geomap.registry.phones`).
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    phone: str | None = None
-    whatsapp: str | None = None
-    email: str | None = None
-    website: str | None = None
+    phone: str | None = Field(default=None, max_length=MAX_PHONE_CHARS)
+    whatsapp: str | None = Field(default=None, max_length=MAX_PHONE_CHARS)
+    email: str | None = Field(default=None, max_length=254)
+    website: str | None = Field(default=None, max_length=500)
 
-    @field_validator("phone", "whatsapp")
+    @field_validator("phone", "whatsapp", "email", "website")
     @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None and not _PHONE.match(value):
-            raise ValueError("must be a phone number such as +57 1 234 5678")
-        return value
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else no_control(value)
 
     @field_validator("email")
     @classmethod
@@ -118,7 +128,7 @@ class Contact(BaseModel):
 
 
 def _codes(values: list[str], vocabulary: dict[str, Any], what: str) -> list[str]:
-    unknown = [f"{v!r} (item {i})" for i, v in enumerate(values) if v not in vocabulary]
+    unknown = [f"{geo.clip(v)} (item {i})" for i, v in enumerate(values) if v not in vocabulary]
     if unknown:
         raise ValueError(
             f"unknown {what} code {', '.join(unknown)}; known codes: {', '.join(vocabulary)}"
@@ -134,13 +144,15 @@ class PlaceProperties(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: Literal["support_space", "information_point", "service_point"]
     name: Name
-    organizations: list[str] = Field(min_length=1, max_length=20)
+    organizations: list[NameText] = Field(min_length=1, max_length=20)
     country: str
-    admin1: str | None = Field(default=None, max_length=200)
-    admin2: str | None = Field(default=None, max_length=200)
+    admin1: ShortText | None = None
+    admin1_pcode: str | None = Field(default=None, max_length=16)
+    admin2: ShortText | None = None
+    admin2_pcode: str | None = Field(default=None, max_length=16)
     services: list[str] = Field(min_length=1)
-    opening_hours: str | None = Field(default=None, max_length=500)
-    languages: list[str] = Field(default_factory=list)
+    opening_hours: LongText | None = None
+    languages: list[str] = Field(default_factory=list, max_length=50)
     populations: list[str] = Field(default_factory=lambda: ["everyone"], min_length=1)
     wheelchair: Literal["yes", "limited", "no", "unknown"] = "unknown"
     contact: Contact | None = None
@@ -148,8 +160,8 @@ class PlaceProperties(BaseModel):
     status: Literal["active", "temporarily_closed", "closed"] = "active"
     visibility: Literal["public", "partners", "restricted"] = "public"
     verified_at: date | None = None
-    verified_by: str | None = Field(default=None, max_length=200)
-    source: str | None = Field(default=None, max_length=500)
+    verified_by: ShortText | None = None
+    source: LongText | None = None
     sample: StrictBool = False
 
     @field_validator("verified_at", mode="before")
@@ -159,22 +171,15 @@ class PlaceProperties(BaseModel):
             raise ValueError("must be a date written as YYYY-MM-DD")
         return value
 
-    @field_validator("organizations")
-    @classmethod
-    def _organizations(cls, values: list[str]) -> list[str]:
-        if any(not v.strip() for v in values):
-            raise ValueError("organization names must not be empty")
-        return values
-
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        import pycountry
+        return country_code(value)
 
-        code = value.upper()
-        if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
-        return code
+    @field_validator("admin1_pcode", "admin2_pcode")
+    @classmethod
+    def _pcode(cls, value: str | None) -> str | None:
+        return None if value is None else pcode(value)
 
     @field_validator("services")
     @classmethod
@@ -195,10 +200,11 @@ class PlaceProperties(BaseModel):
         bad = [
             v
             for v in codes
-            if pycountry.languages.get(**{"alpha_2" if len(v) == 2 else "alpha_3": v}) is None
+            if len(v) not in (2, 3)
+            or pycountry.languages.get(**{"alpha_2" if len(v) == 2 else "alpha_3": v}) is None
         ]
         if bad:
-            raise ValueError(f"not ISO 639 language codes: {', '.join(map(repr, bad))}")
+            raise ValueError(f"not ISO 639 language codes: {', '.join(map(geo.clip, bad[:5]))}")
         if len(set(codes)) != len(codes):
             raise ValueError("repeated language codes")
         return codes
@@ -215,7 +221,9 @@ class PlaceProperties(BaseModel):
         except (ParserError, ValueError) as exc:
             first = str(exc).strip().splitlines()
             detail = first[-1].strip(" =") if first else "cannot be parsed"
-            raise ValueError(f"invalid OSM opening_hours {value!r}: {detail}") from None
+            raise ValueError(
+                f"invalid OSM opening_hours {geo.clip(value)}: {geo.clip(detail, 200)[1:-1]}"
+            ) from None
         return value
 
 
@@ -236,76 +244,33 @@ class Place:
 def _field(loc: tuple[Any, ...]) -> str:
     out = "properties"
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        out += f"[{part}]" if isinstance(part, int) else f".{geo.clip(part, 60)[1:-1]}"
     return out
-
-
-def _point(geometry: Any, problem: Any) -> tuple[float, float] | None:
-    if geometry is None:
-        problem("geometry", "required: a Point with [longitude, latitude]")
-        return None
-    if not isinstance(geometry, dict):
-        problem("geometry", "must be a GeoJSON geometry object")
-        return None
-    if geometry.get("type") != "Point":
-        problem("geometry.type", f"must be 'Point', got {geometry.get('type')!r}")
-        return None
-    coords = geometry.get("coordinates")
-    if not isinstance(coords, list) or len(coords) == 0:
-        problem("geometry.coordinates", "empty geometry: expected [longitude, latitude]")
-        return None
-    if len(coords) not in (2, 3) or not all(
-        isinstance(c, int | float) and not isinstance(c, bool) for c in coords
-    ):
-        problem("geometry.coordinates", "expected [longitude, latitude] numbers")
-        return None
-    lon, lat = float(coords[0]), float(coords[1])
-    ok = True
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        problem("geometry.coordinates", "coordinates must be finite numbers")
-        return None
-    if not -180 <= lon <= 180:
-        problem("geometry.coordinates[0]", f"longitude {lon} is outside [-180, 180]")
-        ok = False
-    if not -90 <= lat <= 90:
-        problem("geometry.coordinates[1]", f"latitude {lat} is outside [-90, 90]")
-        ok = False
-    return (lon, lat) if ok else None
-
-
-@cache
-def _country_shape(code: str) -> Any:
-    """The (generalized) outline of a country from the countryinfo package, or None."""
-    import shapely
-    from countryinfo import CountryInfo
-
-    try:
-        collection = CountryInfo(code).geo_json()
-    except (KeyError, ValueError, AttributeError):
-        return None
-    if not collection or not collection.get("features"):
-        return None
-    return shapely.union_all(
-        [shapely.geometry.shape(f["geometry"]) for f in collection["features"]]
-    )
 
 
 def km_outside_country(lon: float, lat: float, country: str) -> float:
     """Geodesic distance in km from a point to a country's outline (0 inside; 0 if unknown)."""
-    import shapely
-    from shapely.ops import nearest_points
+    from geomap.registry.boundaries import km_outside_point
 
-    from routing.geodesy import distance_m
+    return km_outside_point(lon, lat, country) or 0.0
 
-    shape = _country_shape(country)
-    if shape is None:
-        return 0.0
-    point = shapely.Point(lon, lat)
-    if shape.contains(point):
-        return 0.0
-    nearest = nearest_points(shape, point)[0]
-    dist = distance_m(lon, lat, nearest.x, nearest.y)
-    return float(dist) / 1000.0
+
+def id_text(fid: Any) -> str | None:
+    """A feature's ``id`` as text, if it is a valid id (1-128 safe characters)."""
+    if isinstance(fid, bool) or not isinstance(fid, str | int):
+        return None
+    if isinstance(fid, int) and not -(10**127) < fid < 10**128:
+        return None
+    text = str(fid)
+    return text if ID_PATTERN.match(text) else None
+
+
+def _shown_id(fid: Any) -> str | None:
+    if isinstance(fid, str):
+        return fid if len(fid) <= 200 else fid[:199] + "…"
+    if isinstance(fid, int) and not isinstance(fid, bool):
+        return str(fid) if -(10**199) < fid < 10**200 else None
+    return None
 
 
 class FeatureFrame:
@@ -319,17 +284,18 @@ class FeatureFrame:
         self.index = index
         self.problems: list[Problem] = []
         fid = feature.get("id") if isinstance(feature, dict) else None
-        valid_type = isinstance(fid, str | int) and not isinstance(fid, bool)
-        self.id: str | None = str(fid) if valid_type else None
+        valid = id_text(fid)
+        #: the id as given, for problem reports (an invalid one cut short)
+        self.id: str | None = valid if valid is not None else _shown_id(fid)
         if not isinstance(feature, dict):
             self.problem("feature", "must be a GeoJSON Feature object")
             raise RegistryValidationError(self.problems)
         if feature.get("type") != "Feature":
-            self.problem("type", f"must be 'Feature', got {feature.get('type')!r}")
+            self.problem("type", f"must be 'Feature', got {geo.clip(feature.get('type'))}")
         if fid is None:
             if require_id:
                 self.problem("id", "required: a stable identifier")
-        elif self.id is None or not ID_PATTERN.match(self.id):
+        elif valid is None:
             self.problem(
                 "id", "must be 1-128 letters, digits, '.', '_' or '-', starting alphanumeric"
             )
@@ -349,6 +315,46 @@ def _valid_country(properties: Any) -> str | None:
         return PlaceProperties._country(properties["country"])
     except ValueError:
         return None
+
+
+def _contact_problems(model: PlaceProperties) -> tuple[list[tuple[str, str]], Contact | None]:
+    """Read the phone numbers in the place's country: E.164, or a problem each."""
+    contact = model.contact
+    if contact is None:
+        return [], None
+    problems: list[tuple[str, str]] = []
+    numbers: dict[str, str] = {}
+    for key in ("phone", "whatsapp"):
+        text = getattr(contact, key)
+        if text is None:
+            continue
+        try:
+            numbers[key] = to_e164(text, model.country, sample=model.sample)
+        except PhoneError as exc:
+            example = "+57 601 234 5678" if key == "phone" else "+57 301 234 5678"
+            problems.append(
+                (
+                    f"properties.contact.{key}",
+                    f"{geo.clip(text, 40)} {exc}; write a number of {model.country} such as "
+                    f"{example} (other countries with their + code)",
+                )
+            )
+    return problems, contact.model_copy(update=numbers)
+
+
+def _area_problems(model: PlaceProperties) -> list[tuple[str, str]]:
+    """P-codes belong to the place's country, and admin2 sits inside admin1."""
+    out = []
+    for key in ("admin1_pcode", "admin2_pcode"):
+        code = getattr(model, key)
+        if code is not None and not code.startswith(model.country):
+            out.append((f"properties.{key}", f"{code} is not a P-code of {model.country}"))
+    one, two = model.admin1_pcode, model.admin2_pcode
+    if one and two and not out and not two.startswith(one):
+        out.append(
+            ("properties.admin2_pcode", f"{two} does not lie in admin1 {one} (it must start so)")
+        )
+    return out
 
 
 def validate_place(
@@ -374,6 +380,7 @@ def validate_place(
     Returns
     -------
     Place
+        Phone numbers in E.164, P-codes upper-cased, strings trimmed.
 
     Raises
     ------
@@ -382,8 +389,10 @@ def validate_place(
     """
     frame = FeatureFrame(feature, index=index, require_id=require_id)
     problems, problem, fid_text = frame.problems, frame.problem, frame.id
-    point = _point(feature.get("geometry"), problem)
-    properties = feature.get("properties")
+    point, geometry_problems = geo.point(feature.get("geometry"))
+    for field, message in geometry_problems:
+        problem(field, message)
+    properties = served_dropped(feature.get("properties"))
     model: PlaceProperties | None = None
     if not isinstance(properties, dict):
         problem("properties", "required: an object")
@@ -394,6 +403,11 @@ def validate_place(
             for error in exc.errors():
                 message = error["msg"].removeprefix("Value error, ")
                 problem(_field(tuple(error["loc"])), message)
+    contact = None
+    if model is not None:
+        found, contact = _contact_problems(model)
+        for field, message in found + _area_problems(model):
+            problem(field, message)
     country = _valid_country(properties)
     if country is not None and point is not None:
         outside = km_outside_country(point[0], point[1], country)
@@ -405,12 +419,38 @@ def validate_place(
             )
     if problems or model is None or point is None:
         raise RegistryValidationError(problems)
+    if contact is not None:
+        model = model.model_copy(update={"contact": contact})
     return Place(
         id=fid_text or "",
         properties=model.model_dump(mode="json", exclude_none=True),
         lon=point[0],
         lat=point[1],
     )
+
+
+def served_dropped(properties: Any) -> Any:
+    """``properties`` without the read-only members of served features."""
+    if not isinstance(properties, dict):
+        return properties
+    return {k: v for k, v in properties.items() if k not in SERVED_PROPERTIES}
+
+
+def capped(problems: list[Problem], summary: str) -> RegistryValidationError:
+    """The error listing at most :data:`MAX_PROBLEMS` problems (the summary counts all)."""
+    if len(problems) <= MAX_PROBLEMS:
+        return RegistryValidationError(problems, summary)
+    shown = problems[:MAX_PROBLEMS]
+    rest = len(problems) - MAX_PROBLEMS
+    shown.append(
+        {
+            "index": None,
+            "id": None,
+            "field": "features",
+            "message": f"{rest} more problem(s) not listed: fix these first and send it again",
+        }
+    )
+    return RegistryValidationError(shown, summary)
 
 
 def validate_collection(
@@ -455,9 +495,8 @@ def validate_collection(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, feature in enumerate(features):
-        fid = feature.get("id") if isinstance(feature, dict) else None
-        if isinstance(fid, str | int) and not isinstance(fid, bool):
-            key = str(fid)
+        key = id_text(feature.get("id")) if isinstance(feature, dict) else None
+        if key is not None:
             if key in seen:
                 problems.append(
                     {
@@ -474,9 +513,7 @@ def validate_collection(
         except RegistryValidationError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise RegistryValidationError(
-            problems, f"{len(problems)} problem(s) in {len(features)} feature(s)"
-        )
+        raise capped(problems, f"{len(problems)} problem(s) in {len(features)} feature(s)")
     return places
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import owslib.ogcapi
 import pytest
@@ -17,6 +18,8 @@ from owslib.ogcapi.features import Features
 
 from geomap.registry.access import ANONYMOUS
 from geomap.registry.store import Query, SQLiteStore
+from geomap.registry.verification import annotated
+from geomap.settings import Settings
 from tests.api.seed import COLLECTION
 
 
@@ -25,7 +28,11 @@ def visible(seeded, token: str | None = None) -> list[dict]:
     try:
         caller = store.authenticate(token) if token else ANONYMOUS
         records, _ = store.query(COLLECTION, Query(limit=100_000), caller)
-        return [r.to_feature() for r in records]
+        today = datetime.now(UTC).date()
+        features = [r.to_feature() for r in records]
+        for f in features:  # served with their verification status, as of today
+            f["properties"] = annotated(f["properties"], today, Settings())
+        return features
     finally:
         store.close()
 

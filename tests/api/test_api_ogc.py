@@ -59,16 +59,30 @@ def test_api_is_a_valid_openapi_30_document(anonymous) -> None:
     assert doc["openapi"].startswith("3.0.")
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(doc)
-    items = doc["paths"]["/collections/{collectionId}/items"]
+    items = doc["paths"]["/collections/places/items"]
     names = {p["name"] for p in items["get"]["parameters"]}
     assert {"bbox", "limit", "offset", "kind", "status", "country", "services"} <= names
+    assert {"filter", "filter-lang", "sortby"} <= names
     [limit] = [p for p in items["get"]["parameters"] if p["name"] == "limit"]
     assert limit["schema"]["maximum"] == 1000
     assert limit["schema"]["default"] == 10
     assert {"post"} <= set(items)
-    item = doc["paths"]["/collections/{collectionId}/items/{featureId}"]
+    item = doc["paths"]["/collections/places/items/{featureId}"]
     assert {"get", "put", "patch", "delete"} <= set(item)
     assert "application/problem+json" in item["put"]["responses"]["412"]["content"]
+    # one schema per collection: each path names its own parameters and models
+    zones = doc["paths"]["/collections/risk_zones/items"]
+    zone_names = {p["name"] for p in zones["get"]["parameters"]}
+    assert {"level", "risk_type", "country", "filter"} <= zone_names
+    assert not {"kind", "status", "services"} & zone_names
+    assert "level" not in names
+    answer = zones["get"]["responses"]["200"]["content"]["application/geo+json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/RiskZoneCollection"}
+    body = doc["paths"]["/collections/risk_zones/import"]["post"]["requestBody"]
+    assert body["content"]["application/geo+json"]["schema"]["$ref"].endswith("/RiskZoneImport")
+    point = doc["components"]["schemas"]["PlaceFeature"]["properties"]["geometry"]
+    assert "nullable" not in point
+    assert not any("{collectionId}" in path for path in doc["paths"])
 
 
 def test_collections_and_collection_show_the_public_extent(anonymous) -> None:
@@ -182,9 +196,12 @@ def test_browsers_get_the_map_page_and_f_json_the_landing_page(anonymous) -> Non
     LandingPage.model_validate(response.json())
 
 
-def test_limit_above_the_maximum_is_capped(anonymous) -> None:
-    page = anonymous.get("/collections/places/items", params={"limit": 10**30}).json()
+def test_limit_above_the_maximum_is_refused(anonymous) -> None:
+    page = anonymous.get("/collections/places/items", params={"limit": 1000}).json()
     assert parse_qs(urlsplit(rel(page, "self")["href"]).query)["limit"] == ["1000"]
+    for limit in (1001, 10**30):
+        refused = anonymous.get("/collections/places/items", params={"limit": limit})
+        assert_problem(refused, 400, "query.limit")
 
 
 @pytest.mark.parametrize(
@@ -205,9 +222,13 @@ def test_limit_above_the_maximum_is_capped(anonymous) -> None:
         ({"status": "open"}, "query.status", "unknown status"),
         ({"services": "food,teleportation"}, "query.services", "'teleportation'"),
         ({"services": ","}, "query.services", "at least one"),
-        ({"country": "Colombia"}, "query.country", "alpha-2"),
+        ({"country": "Colombia"}, "query.country", "should match pattern '^[A-Za-z]{2}$'"),
         ({"f": "xml"}, "query.f", "json"),
-        ({"sortby": "name"}, "query.sortby", "unknown query parameter 'sortby'"),
+        ({"sortby": "services"}, "query.sortby", "services is a list"),
+        ({"filter": "kind = 'x'"}, "query.filter", "unknown kind 'x'"),
+        ({"filter": "nope = 1"}, "query.filter", "unknown property 'nope'"),
+        ({"filter": "kind = 'x'", "filter-lang": "ecql"}, "query.filter-lang", "unknown"),
+        ({"level": "avoid"}, "query.level", "collection places has no level"),
         ({"datetime": "yesterday"}, "query.datetime", "RFC 3339"),
         ({"datetime": "2024-05-02T00:00:00Z/2024-05-01T00:00:00Z"}, "query.datetime", "ends"),
         ({"datetime": "../.."}, "query.datetime", "instant or start/end"),

@@ -57,7 +57,7 @@ def test_import_needs_a_writer_of_those_countries(clients, seeded) -> None:
     before = dump(seeded.db)
     assert_problem(post_import(clients["anonymous"], SAMPLE), 401)
     assert_problem(post_import(clients["partner"], SAMPLE), 403)
-    refused = assert_problem(post_import(clients["officer-co"], SAMPLE), 422)
+    refused = assert_problem(post_import(clients["officer-co"], SAMPLE), 403)  # as PUT (issue 13)
     assert {e["field"] for e in refused["errors"]} == {"properties.country"}
     assert len(refused["errors"]) == len(SAMPLE["features"])
     assert dump(seeded.db) == before
@@ -82,7 +82,7 @@ def test_exports_follow_the_caller(clients) -> None:
     assert hxl.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(hxl.text)))
     assert rows[1][:3] == ["#loc+id", "#loc+name", "#loc+name+i_pt"]
-    assert {r[0] for r in rows[2:]} == anonymous_ids
+    assert {r[0] for r in rows[2:]} == anonymous_ids  # one row per place and service
     assert "@" not in hxl.text  # no e-mail, no contact data at all
     assert_problem(
         clients["anonymous"].get("/collections/risk_zones/export", params={"f": "hxl"}), 400

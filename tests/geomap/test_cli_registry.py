@@ -109,10 +109,10 @@ def test_exports_follow_the_view_and_hxl_has_no_contacts(tmp_path) -> None:
         "#geo+lat",
         "#geo+lon",
     ]
-    assert "#org" in table[1]
+    assert "#org+name" in table[1]
     assert "#adm1+name" in table[1]
-    assert "#sector" in table[1]
-    assert len(table) == 2 + len(features)
+    assert "#sector+code" in table[1]
+    assert len(table) == 2 + sum(len(f["properties"]["services"]) for f in features)
     text = hxl.read_text()
     assert "+55 51 0000 0001" not in text
     assert "example.org" not in text

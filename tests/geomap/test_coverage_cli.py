@@ -114,3 +114,55 @@ def test_a_bad_population_layer_is_one_clear_line(saved_network, tmp_path) -> No
     assert result.returncode == 1
     assert "missing column(s) population" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_hours_activities_and_batch_commands(saved_network, tmp_path) -> None:
+    from geomap.coverage.fivew import write_activities
+    from geomap.coverage.samples import DEMO_AREAS, sample_activities
+
+    groups = str(POA / "population_groups_h3.csv")
+    places = ("--places", str(POA / "sample_registry.geojson"))
+    hours = geomap(
+        "coverage", "hours", str(saved_network), "--population", groups,
+        "--services", "food,water_sanitation", *places, "--out", str(tmp_path / "week"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert hours.returncode == 0, hours.stderr
+    assert "food:" in hours.stdout
+    with (tmp_path / "week" / "hours.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 * 168
+    assert (tmp_path / "week" / "hours.png").read_bytes()[:4] == b"\x89PNG"
+    table = sample_activities(
+        DEMO_AREAS, ["WASH", "Food Security"], ["2026-10"],
+        overlaps={("BR4314902", "WASH", "2026-10")},
+        gaps={("BR4314902", "Food Security", "2026-10")},
+    )  # fmt: skip
+    fivew = write_activities(table, tmp_path / "5w.xlsx", hxl=False)
+    acts = geomap(
+        "coverage", "activities", str(fivew), "--network", str(saved_network),
+        "--population", groups, *places, "--out", str(tmp_path / "5w"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert acts.returncode == 0, acts.stderr
+    assert "overlap: WASH in BR4314902, 2026-10" in acts.stdout
+    assert "gap: no Food Security in BR4314902 in 2026-10" in acts.stdout
+    assert (tmp_path / "5w" / "activities_hxl.csv").read_text().splitlines()[1].startswith("#")
+    regions = [{"name": "poa", "network": str(saved_network),
+                "places": str(POA / "sample_registry.geojson"), "population": groups,
+                "area_column": "area"}]  # fmt: skip
+    (tmp_path / "regions.json").write_text(json.dumps(regions))
+    batch = geomap(
+        "coverage", "batch", str(tmp_path / "regions.json"), "--services", "food",
+        "--workers", "0", "-o", str(tmp_path / "batch.csv"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert batch.returncode == 0, batch.stderr
+    with (tmp_path / "batch.csv").open() as fh:
+        got = {int(r["hour"]): float(r["covered"]) for r in csv.DictReader(fh)}
+    week = {int(r["hour"]): float(r["covered"]) for r in rows if r["service"] == "food"}
+    assert got == week
+    bad = geomap("coverage", "batch", str(tmp_path / "5w.xlsx"), "--services", "food",
+                 "-o", "x.csv", cwd=tmp_path)  # fmt: skip
+    assert bad.returncode == 1
+    assert "regions file" in bad.stderr

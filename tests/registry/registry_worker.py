@@ -2,6 +2,8 @@
 
 Run as a script (not collected by pytest)::
 
+DB is a SQLite path or a ``postgresql://`` URL (see :func:`geomap.registry.store.open_store`).
+
     python registry_worker.py race DB ID ETAG NAME GO_FILE
         open the store, print "ready", wait until GO_FILE exists, replace record ID (its
         name set to NAME) with If-Match ETAG, print one JSON line with the outcome.
@@ -20,14 +22,14 @@ from pathlib import Path
 
 from geomap.errors import PreconditionFailedError
 from geomap.registry.access import SYSTEM, Caller
-from geomap.registry.store import SQLiteStore
+from geomap.registry.store import open_store
 from geomap.registry.validate import Place
 
 COLLECTION = "places"
 
 
 def race(db: str, fid: str, etag: str, name: str, go_file: str) -> None:
-    store = SQLiteStore(db)
+    store = open_store(db)
     current = store.get(COLLECTION, fid, SYSTEM)
     lon, lat = current.geometry["coordinates"]
     mine = Place(fid, {**current.properties, "name": {"es": name}}, lon, lat)
@@ -74,7 +76,7 @@ def places(prefix: str, n: int) -> list[Place]:
 
 def bulk_import(db: str, prefix: str, n: int) -> None:
     batch = places(prefix, n)
-    store = SQLiteStore(db)
+    store = open_store(db)
     print("started", flush=True)
     t0 = time.perf_counter()
     store.import_places(COLLECTION, batch, SYSTEM, f"batch {prefix}")

@@ -14,7 +14,7 @@ import pytest
 
 from geomap.errors import NotFoundError, PreconditionFailedError
 from geomap.registry.access import Caller
-from geomap.registry.store import Record, SQLiteStore
+from geomap.registry.store import Record, RegistryStore, open_store
 from geomap.registry.validate import Place
 from tests.paths import ROOT
 from tests.registry.placegen import ADMIN, place
@@ -49,7 +49,7 @@ def _run_threads(n: int, work: Any) -> list[Any]:
     return results
 
 
-def test_fifty_threads_replacing_with_one_etag_have_one_winner(store: SQLiteStore) -> None:
+def test_fifty_threads_replacing_with_one_etag_have_one_winner(store: RegistryStore) -> None:
     current = store.create(C, place("race-t", "bogota"), ADMIN)
     for round_ in range(3):
         etag, counter = current.etag, store.collection_version(C)
@@ -79,7 +79,7 @@ def test_fifty_threads_replacing_with_one_etag_have_one_winner(store: SQLiteStor
     assert store.integrity_check() == "ok"
 
 
-def test_mixed_writers_on_one_etag_have_one_winner(store: SQLiteStore) -> None:
+def test_mixed_writers_on_one_etag_have_one_winner(store: RegistryStore) -> None:
     """Replacers, retirers and restorers racing on the same ETag: one of them wins."""
     r1 = store.create(C, place("race-m", "quito", capacity=1), ADMIN)
     base = store.replace(C, place("race-m", "quito", capacity=2), r1.etag, ADMIN)
@@ -125,14 +125,14 @@ def _worker(*args: str) -> subprocess.Popen[str]:
 
 @pytest.mark.slow
 def test_eight_processes_replacing_with_one_etag_have_one_winner(
-    store: SQLiteStore, db_path: Path, tmp_path: Path
+    store: RegistryStore, store_url: str, tmp_path: Path
 ) -> None:
     current = store.create(C, place("race-p", "lima"), ADMIN)
     store.close()
     for round_ in range(2):
         go = tmp_path / f"go-{round_}"
         names = [f"round {round_} process {i}" for i in range(8)]
-        procs = [_worker("race", str(db_path), "race-p", current.etag, n, str(go)) for n in names]
+        procs = [_worker("race", store_url, "race-p", current.etag, n, str(go)) for n in names]
         try:
             for p in procs:
                 assert p.stdout is not None
@@ -152,7 +152,7 @@ def test_eight_processes_replacing_with_one_etag_have_one_winner(
         kinds = sorted(o["outcome"] for o in outcomes)
         assert kinds == ["ok"] + ["precondition_failed"] * 7
         (winner,) = [(n, o) for n, o in zip(names, outcomes, strict=True) if o["outcome"] == "ok"]
-        reopened = SQLiteStore(db_path)
+        reopened = open_store(store_url)
         try:
             record = reopened.get(C, "race-p", ADMIN)
             assert record.etag == winner[1]["etag"]
@@ -165,3 +165,28 @@ def test_eight_processes_replacing_with_one_etag_have_one_winner(
         finally:
             reopened.close()
         current = record
+
+
+def test_concurrent_imports_are_serialized_whole(store: RegistryStore) -> None:
+    """Eight imports of the same 150 ids at once: each applies whole, none interleaves."""
+    ids = [f"ci-{n:03d}" for n in range(150)]
+
+    def work(i: int) -> object:
+        who = Caller("admin", name=f"importer-{i}")
+        batch = [place(fid, "bogota", capacity=i) for fid in ids]
+        try:
+            return store.import_places(C, batch, who, f"import {i}")
+        finally:
+            store.close()
+
+    results = _run_threads(8, work)
+    assert all(not isinstance(r, Exception) for r in results), results
+    created = [r for r in results if r.created]  # type: ignore[attr-defined]
+    assert len(created) == 1  # the first to commit created them all; the others updated
+    orders = {tuple(v.who for v in store.history(C, fid, ADMIN)) for fid in ids}
+    assert len(orders) == 1  # every record saw the imports in the same order
+    (order,) = orders
+    assert sorted(order) == sorted(f"importer-{i}" for i in range(8))
+    last = int(order[-1].split("-")[1])
+    assert {store.get(C, fid, ADMIN).properties["capacity"] for fid in ids} == {last}
+    assert store.integrity_check() == "ok"

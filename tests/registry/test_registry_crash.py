@@ -1,9 +1,10 @@
-"""Crash safety: a process killed with SIGKILL in the middle of a large import.
+"""Crash safety: a process killed with SIGKILL in the middle of a large import, on both stores.
 
 Each round starts a fresh process that imports 20,000 places in one ``import_places`` call
 and kills it after a random delay spread over the import's measured duration. After every
-kill the file must pass ``PRAGMA integrity_check`` and the R*Tree check, and the batch must be
-entirely there (records, versions and index entries) or not at all.
+kill the database must be sound (SQLite: ``PRAGMA integrity_check`` and the R*Tree check;
+PostGIS: every record found through the GiST index, with its current version) and the batch
+must be entirely there (records, versions and index entries) or not at all.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pathlib import Path
 import pytest
 
 from geomap.registry.access import SYSTEM
-from geomap.registry.store import Query, SQLiteStore
+from geomap.registry.store import Query, open_store
 from geomap.registry.validate import Place
 from tests.paths import ROOT
+from tests.registry.conftest import STORES
 
 C = "places"
 N = 20_000
@@ -54,8 +56,11 @@ class Batch:
         return self.records, self.versions, self.indexed
 
 
-def _inspect(db_path: Path, prefixes: list[str]) -> dict[str, Batch]:
-    """Check the file is sound; count each batch's rows; reset the WAL for the next round."""
+def _inspect(target: str, prefixes: list[str]) -> dict[str, Batch]:
+    """Check the database is sound; count each batch's rows (SQLite: reset the WAL)."""
+    if target.startswith("postgresql://"):
+        return _inspect_postgis(target, prefixes)
+    db_path = Path(target)
     db = sqlite3.connect(db_path, isolation_level=None)
     try:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -82,25 +87,69 @@ def _inspect(db_path: Path, prefixes: list[str]) -> dict[str, Batch]:
     return out
 
 
-def _wal_size(db_path: Path) -> int:
-    wal = Path(f"{db_path}-wal")
+def _inspect_postgis(url: str, prefixes: list[str]) -> dict[str, Batch]:
+    import psycopg
+
+    store = open_store(url)
+    try:
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
+    out = {}
+    with psycopg.connect(url) as conn:
+        conn.execute("SET enable_seqscan = off")  # count index entries through the GiST index
+        for prefix in prefixes:
+            like = prefix + "%"
+            row = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM records WHERE id LIKE %s), "
+                "(SELECT COUNT(*) FROM versions WHERE id LIKE %s), "
+                "(SELECT COUNT(*) FROM records WHERE id LIKE %s "
+                "AND geom && ST_MakeEnvelope(-180, -90, 180, 90, 4326))",
+                (like, like, like),
+            ).fetchone()
+            assert row is not None
+            out[prefix] = Batch(*row)
+    return out
+
+
+def _written(target: str) -> int:
+    """How much the database has written so far: SQLite's WAL size, PostgreSQL's WAL position.
+
+    Uncommitted rows of a large transaction reach the WAL before the commit, so a kill that
+    finds it grown since the import started hit the transaction mid-way.
+    """
+    if target.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(target) as conn:
+            row = conn.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn").fetchone()
+            assert row is not None
+            return int(row[0])
+    wal = Path(f"{target}-wal")
     return wal.stat().st_size if wal.exists() else 0
 
 
 @pytest.mark.slow
-def test_sigkill_during_large_imports_leaves_each_import_all_or_nothing(tmp_path: Path) -> None:
-    db_path = tmp_path / "crash.sqlite"
-    SQLiteStore(db_path).close()
+@pytest.mark.parametrize("kind", STORES)
+def test_sigkill_during_large_imports_leaves_each_import_all_or_nothing(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if kind == "sqlite":
+        target = str(tmp_path / "crash.sqlite")
+    else:
+        target = request.getfixturevalue("pg_cluster").new_database()
+    open_store(target).close()
+    postgis = kind == "postgis"
 
     # a complete import first: it is the baseline and measures how long an import takes
-    proc = _worker("import", str(db_path), "base-", str(N))
+    proc = _worker("import", target, "base-", str(N))
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     lines = out.split()
     assert lines[0] == "started"
     assert lines[1] == "committed"
     duration = float(lines[2])
-    assert _inspect(db_path, ["base-"])["base-"].counts == (N, N, N)
+    assert _inspect(target, ["base-"])["base-"].counts == (N, N, N)
 
     rng = random.Random(1789)
     rounds = []  # every attempt, killed or (when the import beat the kill) finished
@@ -110,13 +159,14 @@ def test_sigkill_during_large_imports_leaves_each_import_all_or_nothing(tmp_path
         prefix = f"kill{attempt:02d}-"
         # an import that finished before its kill is retried with an earlier kill
         retries = sum(1 for x in rounds[-3:] if not x["killed"])
-        proc = _worker("import", str(db_path), prefix, str(N))
+        wal_at_start = _written(target) if postgis else 0
+        proc = _worker("import", target, prefix, str(N))
         try:
             assert proc.stdout is not None
             assert proc.stdout.readline().strip() == "started"
             delay = rng.uniform(0.05, 0.95) * duration / (2**retries)
             time.sleep(delay)
-            wal_at_kill = _wal_size(db_path)
+            wal_at_kill = _written(target) - (wal_at_start if postgis else 0)
             proc.send_signal(signal.SIGKILL)
             out, _ = proc.communicate(timeout=60)
         finally:
@@ -125,7 +175,7 @@ def test_sigkill_during_large_imports_leaves_each_import_all_or_nothing(tmp_path
                 proc.wait()
         killed = proc.returncode == -signal.SIGKILL
         assert killed or proc.returncode == 0
-        batches = _inspect(db_path, ["base-", prefix])
+        batches = _inspect(target, ["base-", prefix])
         assert batches["base-"].counts == (N, N, N)
         got = batches[prefix].counts
         assert got in ((0, 0, 0), (N, N, N)), f"attempt {attempt}: partial import {got}"
@@ -151,7 +201,7 @@ def test_sigkill_during_large_imports_leaves_each_import_all_or_nothing(tmp_path
     assert len(spilled) >= len(mid_transaction) // 2, summary
 
     # the file still takes a normal import, and every committed batch is whole and queryable
-    store = SQLiteStore(db_path)
+    store = open_store(target)
     try:
         report = store.import_places(C, _after_places(), SYSTEM, "after the kills")
         assert len(report.created) == 100

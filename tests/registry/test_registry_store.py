@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sqlite3
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +16,9 @@ from geomap.errors import (
     PreconditionFailedError,
 )
 from geomap.registry.access import ANONYMOUS, SYSTEM, Caller, hash_token
-from geomap.registry.store import Query, SQLiteStore
+from geomap.registry.store import Query, RegistryStore, open_store
 from geomap.registry.validate import Place
+from tests.registry.dbdump import raw_bytes, scalar, table_rows
 from tests.registry.placegen import ADMIN, CITIES, place
 
 C = "places"
@@ -34,7 +33,7 @@ def _at(text: str) -> datetime:
 # ------------------------------------------------------------------ versions
 
 
-def test_every_change_is_a_version_with_who_when_what_and_why(store: SQLiteStore) -> None:
+def test_every_change_is_a_version_with_who_when_what_and_why(store: RegistryStore) -> None:
     v1 = store.create(C, place("h-1", "bogota"), ADMIN, "first survey")
     assert (v1.version, v1.retired, v1.updated_by) == (1, False, "admin-1")
     editor = Caller("admin", name="editor-2")
@@ -53,7 +52,7 @@ def test_every_change_is_a_version_with_who_when_what_and_why(store: SQLiteStore
     assert [h.at for h in history] == [v1.updated_at, v2.updated_at, v3.updated_at]
 
 
-def test_geometry_changes_are_named(store: SQLiteStore) -> None:
+def test_geometry_changes_are_named(store: RegistryStore) -> None:
     r = store.create(C, place("g-1", "bogota"), ADMIN)
     moved = Place("g-1", r.properties, -74.09, 4.62)
     store.replace(C, moved, r.etag, ADMIN, "moved")
@@ -64,7 +63,7 @@ def test_geometry_changes_are_named(store: SQLiteStore) -> None:
     }
 
 
-def test_nothing_is_overwritten(store: SQLiteStore) -> None:
+def test_nothing_is_overwritten(store: RegistryStore) -> None:
     first = place("o-1", "bogota", capacity=10)
     r = store.create(C, first, ADMIN, "v1")
     for n in range(2, 6):
@@ -73,13 +72,11 @@ def test_nothing_is_overwritten(store: SQLiteStore) -> None:
     assert [h.properties["capacity"] for h in history] == [10, 20, 30, 40, 50]
     assert history[0].properties == first.properties
     assert history[0].geometry == first.geometry()
-    with sqlite3.connect(store.path) as db:
-        assert db.execute("SELECT COUNT(*) FROM versions WHERE id = 'o-1'").fetchone() == (5,)
-        assert db.execute("SELECT COUNT(*) FROM records WHERE id = 'o-1'").fetchone() == (1,)
-    db.close()
+    assert scalar(store, "SELECT COUNT(*) FROM versions WHERE id = 'o-1'") == 5
+    assert scalar(store, "SELECT COUNT(*) FROM records WHERE id = 'o-1'") == 1
 
 
-def test_retire_hides_the_record_and_keeps_its_history(store: SQLiteStore) -> None:
+def test_retire_hides_the_record_and_keeps_its_history(store: RegistryStore) -> None:
     r = store.create(C, place("r-1", "quito"), ADMIN)
     store.create(C, place("r-2", "quito"), ADMIN)
     retired = store.retire(C, "r-1", r.etag, ADMIN, "duplicate of r-2")
@@ -102,7 +99,7 @@ def test_retire_hides_the_record_and_keeps_its_history(store: SQLiteStore) -> No
         store.create(C, place("r-1", "quito"), ADMIN)
 
 
-def test_anonymous_callers_do_not_see_the_history_of_retired_records(store: SQLiteStore) -> None:
+def test_anonymous_callers_do_not_see_the_history_of_retired_records(store: RegistryStore) -> None:
     r = store.create(C, place("r-3"), ADMIN)
     store.retire(C, "r-3", r.etag, ADMIN)
     with pytest.raises(NotFoundError):
@@ -111,7 +108,7 @@ def test_anonymous_callers_do_not_see_the_history_of_retired_records(store: SQLi
 
 
 @pytest.mark.parametrize("target", [1, 2, 3])
-def test_any_version_can_be_restored(store: SQLiteStore, target: int) -> None:
+def test_any_version_can_be_restored(store: RegistryStore, target: int) -> None:
     r = store.create(C, place("s-1", "lima", capacity=1), ADMIN, "v1")
     r = store.replace(C, place("s-1", "lima", capacity=2), r.etag, ADMIN, "v2")
     r = store.replace(C, place("s-1", "lima", capacity=3), r.etag, ADMIN, "v3")
@@ -139,7 +136,7 @@ def test_any_version_can_be_restored(store: SQLiteStore, target: int) -> None:
     ]
 
 
-def test_restore_errors(store: SQLiteStore) -> None:
+def test_restore_errors(store: RegistryStore) -> None:
     r = store.create(C, place("s-2"), ADMIN)
     r2 = store.replace(C, place("s-2", capacity=5), r.etag, ADMIN)
     with pytest.raises(NotFoundError, match="has no version 7"):
@@ -151,7 +148,7 @@ def test_restore_errors(store: SQLiteStore) -> None:
     assert len(store.history(C, "s-2", ADMIN)) == 2
 
 
-def test_identical_replace_adds_no_version(store: SQLiteStore) -> None:
+def test_identical_replace_adds_no_version(store: RegistryStore) -> None:
     p = place("i-1", "caracas", services=["food", "water_sanitation"])
     r = store.create(C, p, ADMIN)
     counter = store.collection_version(C)
@@ -163,12 +160,12 @@ def test_identical_replace_adds_no_version(store: SQLiteStore) -> None:
     assert store.collection_version(C) == counter
 
 
-def test_replace_of_a_missing_record_is_not_found(store: SQLiteStore) -> None:
+def test_replace_of_a_missing_record_is_not_found(store: RegistryStore) -> None:
     with pytest.raises(NotFoundError):
         store.replace(C, place("ghost"), "0" * 32, ADMIN)
 
 
-def test_create_refuses_a_used_id(store: SQLiteStore) -> None:
+def test_create_refuses_a_used_id(store: RegistryStore) -> None:
     store.create(C, place("dup-1"), ADMIN)
     with pytest.raises(ConflictError, match="already used"):
         store.create(C, place("dup-1", "cucuta"), ADMIN)
@@ -176,7 +173,7 @@ def test_create_refuses_a_used_id(store: SQLiteStore) -> None:
     assert store.create("other", place("dup-1", "cucuta"), ADMIN).version == 1
 
 
-def test_collection_version_counts_writes(store: SQLiteStore) -> None:
+def test_collection_version_counts_writes(store: RegistryStore) -> None:
     assert store.collection_version(C) == 0
     r = store.create(C, place("cv-1"), ADMIN)
     r = store.replace(C, place("cv-1", capacity=2), r.etag, ADMIN)
@@ -188,8 +185,8 @@ def test_collection_version_counts_writes(store: SQLiteStore) -> None:
 # ------------------------------------------------------------------ ETags
 
 
-def test_etag_changes_on_every_version_and_survives_reopening(db_path: Path) -> None:
-    store = SQLiteStore(db_path)
+def test_etag_changes_on_every_version_and_survives_reopening(store_url: str) -> None:
+    store = open_store(store_url)
     etags = []
     r = store.create(C, place("e-1", "santiago"), ADMIN)
     etags.append(r.etag)
@@ -205,7 +202,7 @@ def test_etag_changes_on_every_version_and_survives_reopening(db_path: Path) -> 
     assert all(len(e) == 32 for e in etags)
     store.close()
 
-    reopened = SQLiteStore(db_path)
+    reopened = open_store(store_url)
     try:
         assert reopened.get(C, "e-1", ANONYMOUS).etag == etags[-1]
         # the ETag read after reopening is still accepted, the older ones are not
@@ -216,20 +213,46 @@ def test_etag_changes_on_every_version_and_survives_reopening(db_path: Path) -> 
         reopened.close()
 
 
-def test_etag_depends_on_collection_and_id(store: SQLiteStore) -> None:
+def test_etag_depends_on_collection_and_id(store: RegistryStore) -> None:
     a = store.create(C, place("same-a"), ADMIN)
     b = store.create(C, place("same-b"), ADMIN)
     c = store.create("other", place("same-a"), ADMIN)
     assert len({a.etag, b.etag, c.etag}) == 3
 
 
-@pytest.mark.parametrize("form", ['"{}"', 'W/"{}"', "{}"])
-def test_if_match_accepts_quoted_and_weak_forms(store: SQLiteStore, form: str) -> None:
+@pytest.mark.parametrize("form", ['"{}"', "{}", ' "{}" '])
+def test_if_match_accepts_the_strong_etag_quoted_or_bare(store: RegistryStore, form: str) -> None:
     r = store.create(C, place("q-1"), ADMIN)
     assert store.replace(C, place("q-1", capacity=1), form.format(r.etag), ADMIN).version == 2
 
 
-def test_stale_etag_is_refused_and_changes_nothing(store: SQLiteStore) -> None:
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ('W/"{}"', "weak ETag"),
+        ("w/{}", "changed since"),
+        ('"{}', "changed since"),
+        ('""{}""', "changed since"),
+        ("{}x", "changed since"),
+        ("*", "changed since"),
+        ("", "changed since"),
+    ],
+)
+def test_if_match_is_a_strong_comparison(store: RegistryStore, form: str, message: str) -> None:
+    """RFC 9110 13.1.1: a weak tag never matches, nor anything but the exact strong tag."""
+    r = store.create(C, place("q-2"), ADMIN)
+    given = form.format(r.etag)
+    for call in (
+        lambda: store.replace(C, place("q-2", capacity=1), given, ADMIN),
+        lambda: store.retire(C, "q-2", given, ADMIN),
+        lambda: store.restore(C, "q-2", 1, if_match=given, caller=ADMIN),
+    ):
+        with pytest.raises(PreconditionFailedError, match=message):
+            call()
+    assert store.get(C, "q-2", ADMIN) == r
+
+
+def test_stale_etag_is_refused_and_changes_nothing(store: RegistryStore) -> None:
     r = store.create(C, place("st-1"), ADMIN)
     r2 = store.replace(C, place("st-1", capacity=1), r.etag, ADMIN)
     for call in (
@@ -247,7 +270,7 @@ def test_stale_etag_is_refused_and_changes_nothing(store: SQLiteStore) -> None:
 # ------------------------------------------------------------------ queries
 
 
-def test_bbox_is_exact_at_the_boundary(store: SQLiteStore) -> None:
+def test_bbox_is_exact_at_the_boundary(store: RegistryStore) -> None:
     """Points a hair inside and outside each edge, closer than the R*Tree's 32-bit floats."""
     lon, lat = -74.0817123456789, 4.6097123456789
     store.create(C, Place("edge", place("edge").properties, lon, lat), ADMIN)
@@ -279,7 +302,7 @@ def test_bbox_is_exact_at_the_boundary(store: SQLiteStore) -> None:
             assert ids((lon - wide, lat - wide, lon + wide, lat - delta)) == []
 
 
-def test_bbox_excludes_the_next_representable_double(store: SQLiteStore) -> None:
+def test_bbox_excludes_the_next_representable_double(store: RegistryStore) -> None:
     lon, lat = -51.2300001, -30.0331001
     store.create(C, Place("ulp", place("ulp", "porto_alegre").properties, lon, lat), ADMIN)
     up, down = math.nextafter(lon, math.inf), math.nextafter(lon, -math.inf)
@@ -290,7 +313,7 @@ def test_bbox_excludes_the_next_representable_double(store: SQLiteStore) -> None
     assert store.query(C, Query(bbox=(-52, lat_up, -50, -29)), ADMIN)[1] == 0
 
 
-def test_bbox_selects_exactly_the_points_inside(store: SQLiteStore) -> None:
+def test_bbox_selects_exactly_the_points_inside(store: RegistryStore) -> None:
     grid = [(i, j) for i in range(10) for j in range(10)]
     base = place("grid").properties
     store.import_places(
@@ -309,7 +332,7 @@ def test_bbox_selects_exactly_the_points_inside(store: SQLiteStore) -> None:
     assert total == len(expected) > 0
 
 
-def test_services_filter_requires_every_listed_service(store: SQLiteStore) -> None:
+def test_services_filter_requires_every_listed_service(store: RegistryStore) -> None:
     offers = {
         "s-food": ["food"],
         "s-food-wash": ["food", "water_sanitation"],
@@ -331,7 +354,7 @@ def test_services_filter_requires_every_listed_service(store: SQLiteStore) -> No
     assert ids("food", "cash_assistance") == []
 
 
-def test_kind_status_and_country_filters(store: SQLiteStore) -> None:
+def test_kind_status_and_country_filters(store: RegistryStore) -> None:
     store.create(C, place("k-1", "bogota", kind="information_point"), ADMIN)
     store.create(C, place("k-2", "quito", status="closed"), ADMIN)
     store.create(C, place("k-3", "lima", kind="information_point", status="closed"), ADMIN)
@@ -346,7 +369,7 @@ def test_kind_status_and_country_filters(store: SQLiteStore) -> None:
     assert ids(kind="service_point") == []
 
 
-def test_paging_is_complete_and_stable(store: SQLiteStore) -> None:
+def test_paging_is_complete_and_stable(store: RegistryStore) -> None:
     ids = [f"pg-{n:03d}" for n in range(37)]
     shuffled = ids[5:] + ids[:5]
     for fid in shuffled:
@@ -363,7 +386,7 @@ def test_paging_is_complete_and_stable(store: SQLiteStore) -> None:
     assert store.query(C, Query(limit=0), ANONYMOUS) == ([], 37)
 
 
-def test_paging_with_filters_and_bbox(store: SQLiteStore) -> None:
+def test_paging_with_filters_and_bbox(store: RegistryStore) -> None:
     base = place("b").properties
     food = place("f", services=["food"]).properties
     places = [
@@ -377,7 +400,7 @@ def test_paging_with_filters_and_bbox(store: SQLiteStore) -> None:
     assert [r.id for records, _ in pages for r in records] == expected
 
 
-def test_extent_and_count(store: SQLiteStore) -> None:
+def test_extent_and_count(store: RegistryStore) -> None:
     assert store.extent(C, ADMIN) is None
     assert store.count(C, ADMIN) == 0
     for city in ("bogota", "lima", "caracas"):
@@ -388,7 +411,7 @@ def test_extent_and_count(store: SQLiteStore) -> None:
     assert store.count(C, ANONYMOUS) == 3
 
 
-def test_record_as_feature(store: SQLiteStore) -> None:
+def test_record_as_feature(store: RegistryStore) -> None:
     p = place("ft-1", "cucuta")
     r = store.create(C, p, ADMIN)
     assert r.to_feature() == {
@@ -403,19 +426,13 @@ def test_record_as_feature(store: SQLiteStore) -> None:
 # ------------------------------------------------------------------ tokens
 
 
-def _file_bytes(path: Path) -> bytes:
-    return b"".join(
-        p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()
-    )
-
-
-def test_tokens_are_stored_hashed(store: SQLiteStore, db_path: Path) -> None:
+def test_tokens_are_stored_hashed(store: RegistryStore) -> None:
     tokens = {
         "ngo-1": store.create_token("ngo-1", "partner"),
         "officer-1": store.create_token("officer-1", "officer", ["co", " ec ", ""]),
         "root": store.create_token("root", "admin"),
     }
-    raw = _file_bytes(db_path)
+    raw = raw_bytes(store)
     for token in tokens.values():
         assert token.startswith("gm_")
         assert len(token) > 40
@@ -423,9 +440,7 @@ def test_tokens_are_stored_hashed(store: SQLiteStore, db_path: Path) -> None:
         assert token[3:].encode() not in raw
         assert hash_token(token).encode() in raw
     store.close()
-    with sqlite3.connect(db_path) as db:
-        stored = {row[0] for row in db.execute("SELECT hash FROM tokens")}
-    db.close()
+    stored = {row[0] for row in table_rows(store)["tokens"]}
     assert stored == {hash_token(t) for t in tokens.values()}
     assert store.authenticate(tokens["officer-1"]) == Caller(
         "officer", frozenset({"CO", "EC"}), "officer-1"
@@ -438,7 +453,7 @@ def test_tokens_are_stored_hashed(store: SQLiteStore, db_path: Path) -> None:
     assert all(set(t) == {"name", "role", "countries", "created_at", "revoked_at"} for t in listed)
 
 
-def test_revoked_and_unknown_tokens_are_refused(store: SQLiteStore) -> None:
+def test_revoked_and_unknown_tokens_are_refused(store: RegistryStore) -> None:
     token = store.create_token("ngo-2", "partner")
     other = store.create_token("ngo-3", "partner")
     store.revoke_token("ngo-2")
@@ -456,7 +471,7 @@ def test_revoked_and_unknown_tokens_are_refused(store: SQLiteStore) -> None:
         store.revoke_token("nobody")
 
 
-def test_token_creation_rules(store: SQLiteStore) -> None:
+def test_token_creation_rules(store: RegistryStore) -> None:
     store.create_token("dup", "partner")
     with pytest.raises(ConflictError):
         store.create_token("dup", "admin")
@@ -467,7 +482,7 @@ def test_token_creation_rules(store: SQLiteStore) -> None:
     assert [t["name"] for t in store.list_tokens()] == ["dup"]
 
 
-def test_tokens_are_distinct(store: SQLiteStore) -> None:
+def test_tokens_are_distinct(store: RegistryStore) -> None:
     tokens = {store.create_token(f"t{n}", "partner") for n in range(20)}
     assert len(tokens) == 20
 

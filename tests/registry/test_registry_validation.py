@@ -75,11 +75,16 @@ def test_strings_are_trimmed_and_country_upper_cased() -> None:
     assert p.properties["name"] == {"es": "Casa", "en": "Home"}
 
 
-def test_a_third_coordinate_is_accepted_and_dropped() -> None:
+def test_a_third_coordinate_is_refused_not_silently_dropped() -> None:
     f = feature("alt-1", "quito")
     f["geometry"]["coordinates"].append(2850.0)
-    p = validate_place(f)
-    assert p.geometry()["coordinates"] == list(CITIES["quito"][:2])
+    assert only_problem(f) == {
+        "index": None,
+        "id": "alt-1",
+        "field": "geometry.coordinates",
+        "message": "has 3 numbers: the registry keeps longitude and latitude only; leave the "
+        "height out",
+    }
 
 
 def test_integer_id_becomes_text() -> None:
@@ -126,8 +131,8 @@ PROPERTY_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "orgs-blank",
         {"organizations": ["ACNUR", "  "]},
-        "properties.organizations",
-        "organization names must not be empty",
+        "properties.organizations[1]",
+        "String should have at least 1 character",
     ),
     (
         "orgs-too-many",
@@ -209,13 +214,13 @@ PROPERTY_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "contact-phone",
         {"contact": {"phone": "call us"}},
         "properties.contact.phone",
-        "must be a phone number such as +57 1 234 5678",
+        "'call us' is not a phone number; write a number of CO such as +57 601 234 5678",
     ),
     (
         "contact-whatsapp",
         {"contact": {"whatsapp": "12"}},
         "properties.contact.whatsapp",
-        "must be a phone number",
+        "'12' has the wrong number of digits for a phone number of its country",
     ),
     (
         "contact-email",
@@ -337,7 +342,7 @@ GEOMETRY_CASES: list[tuple[str, Any, str, str]] = [
         "four-numbers",
         {"type": "Point", "coordinates": [1.0, 2.0, 3.0, 4.0]},
         "geometry.coordinates",
-        "expected [longitude, latitude] numbers",
+        "has 4 numbers: the registry keeps longitude and latitude only",
     ),
     (
         "text",
@@ -580,20 +585,23 @@ def test_border_posts_are_accepted_on_both_sides(point: tuple[float, float], cou
     assert p.properties["country"] == country
 
 
+# on the road into Tulcán, 1.5 km inside Ecuador from the Rumichaca bridge
+TULCAN_ROAD = (-77.685, 0.80)
+
+
 def test_country_tolerance_is_the_parameter_given() -> None:
-    # the Rumichaca bridge is a few hundred metres off Colombia's generalized outline
-    f = feature("border-2", RUMICHACA, country="CO")
+    f = feature("border-2", TULCAN_ROAD, country="CO")
     assert COUNTRY_TOLERANCE_KM == 25.0
-    problem = only_problem(f, country_tolerance_km=0.0)
+    problem = only_problem(f, country_tolerance_km=1.0)
     assert problem["field"] == "geometry"
-    assert "km outside its declared country CO" in problem["message"]
-    assert validate_place(f, country_tolerance_km=1.0).id == "border-2"
+    assert problem["message"].endswith(" is 1 km outside its declared country CO")
+    assert validate_place(f, country_tolerance_km=2.0).id == "border-2"
 
 
 def test_collection_passes_the_tolerance_on() -> None:
-    fc = collection(feature("border-3", RUMICHACA, country="CO"))
+    fc = collection(feature("border-3", TULCAN_ROAD, country="CO"))
     with pytest.raises(RegistryValidationError):
-        validate_collection(fc, country_tolerance_km=0.0)
+        validate_collection(fc, country_tolerance_km=1.0)
     assert len(validate_collection(fc)) == 1
 
 

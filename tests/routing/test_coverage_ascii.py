@@ -14,8 +14,10 @@ import pytest
 from asciimap import AsciiMap
 from shapely.geometry import Polygon
 
+from routing.corridor_gaps import corridor_gaps
 from routing.costs import RiskZone
-from routing.coverage import Coverage, corridor_gaps, offering, population_shares
+from routing.coverage import Coverage, offering, population_shares
+from routing.coverage_sites import duplicates, suggest
 from routing.safe import SafeRouter, Site
 
 SPEED = 4.5 / 3.6  # m/s, the default walking speed
@@ -111,7 +113,7 @@ def test_places_off_this_network_cover_nobody_here(ring) -> None:
     alone = coverage.service([far], "food")
     assert alone.sites == []
     assert np.isinf(alone.seconds).all()
-    assert coverage.duplicates([far, far], "food", minutes=60, share=0.1) == []
+    assert duplicates(coverage, [far, far], "food", minutes=60, share=0.1) == []
 
 
 def test_a_service_without_places_covers_nobody(ring) -> None:
@@ -204,7 +206,14 @@ def test_a_demand_point_off_the_network_is_not_covered(ring) -> None:
     assert demand.nearest[0] == -1
     assert not demand.on_network[0]
     assert demand.snap_m[0] == pytest.approx(1000, abs=0.5)
-    assert demand.seconds[1] == pytest.approx(seconds(RING, "bc"), abs=0.02)
+    # the walk from the point to its street (100 m straight) is part of the time
+    assert demand.snap_m[1] == pytest.approx(100, abs=0.5)
+    assert demand.access_s[1] == pytest.approx(demand.snap_m[1] / SPEED, rel=1e-12)
+    assert demand.seconds[1] == pytest.approx(seconds(RING, "bc") + 100 / SPEED, abs=0.05)
+    street_only = Coverage(SafeRouter(ring, max_snap_m=200), access=False)
+    assert street_only.demand_times(cov, [near]).seconds[0] == pytest.approx(
+        seconds(RING, "bc"), abs=0.02
+    )
 
 
 def test_population_shares_overall_and_per_area() -> None:
@@ -231,7 +240,7 @@ def test_greedy_suggestions_reach_the_most_uncovered_people(build) -> None:
     points = [LINE.lonlat(k) for k in letters]
     pop = [5, 1, 1, 0, 7, 7, 1]
     covered = [False] * 7
-    picks = coverage.suggest(points, pop, covered, minutes=6, k=3)
+    picks = suggest(coverage, points, pop, covered, minutes=6, k=3)
     # first: f covers e, f, g = 15; then b covers a, b, c = 7; then nothing is left
     assert [LINE.names(net, [p.node]) for p in picks] == ["f", "b"]
     assert [p.population_gained for p in picks] == [15.0, 7.0]
@@ -246,17 +255,17 @@ def test_suggestions_skip_covered_people_and_respect_candidates(build) -> None:
     points = [LINE.lonlat(k) for k in "abcdefg"]
     pop = [5, 1, 1, 0, 7, 7, 1]
     covered = [False, False, False, False, True, True, True]
-    picks = coverage.suggest(points, pop, covered, minutes=6, k=2)
+    picks = suggest(coverage, points, pop, covered, minutes=6, k=2)
     assert [LINE.names(net, [p.node]) for p in picks] == ["b"]
     only = [LINE.node_index(net, "a"), LINE.node_index(net, "g")]
-    picks = coverage.suggest(points, pop, [False] * 7, minutes=6, k=2, candidates=only)
+    picks = suggest(coverage, points, pop, [False] * 7, minutes=6, k=2, candidates=only)
     assert [LINE.names(net, [p.node]) for p in picks] == ["g", "a"]
     assert [p.population_gained for p in picks] == [8.0, 6.0]
 
 
 def test_suggestions_when_the_time_limit_reaches_nobody_else(build) -> None:
     net = build(LINE)
-    picks = Coverage(SafeRouter(net)).suggest([LINE.lonlat("a")], [3], [False], minutes=1, k=5)
+    picks = suggest(Coverage(SafeRouter(net)), [LINE.lonlat("a")], [3], [False], minutes=1, k=5)
     assert [(LINE.names(net, [p.node]), p.population_gained) for p in picks] == [("a", 3.0)]
 
 
@@ -270,20 +279,20 @@ def test_places_with_overlapping_catchments_are_grouped(build) -> None:
         site("H", LINE.lonlat("b"), "health"),
     ]
     # 6 minutes: A reaches a, b; B reaches a, b, c; G reaches f, g. A-B overlap: 2 of 2 nodes.
-    groups = Coverage(SafeRouter(net)).duplicates(places, "food", minutes=6, share=0.5)
+    groups = duplicates(Coverage(SafeRouter(net)), places, "food", minutes=6, share=0.5)
     assert len(groups) == 1
     assert groups[0].site_ids == ("A", "B")
     assert groups[0].pairs == (("A", "B", 1.0),)
-    assert Coverage(SafeRouter(net)).duplicates(places, "food", minutes=6, share=1.0) == []
+    assert duplicates(Coverage(SafeRouter(net)), places, "food", minutes=6, share=1.0) == []
 
 
 def test_chains_of_overlap_form_one_group(build) -> None:
     net = build(LINE)
     places = [site(k.upper(), LINE.lonlat(k)) for k in "abcdefg"]
     # 6 minutes: every place reaches its neighbours; x and its neighbour overlap by 2 of 3
-    groups = Coverage(SafeRouter(net)).duplicates(places, "food", minutes=6, share=0.5)
+    groups = duplicates(Coverage(SafeRouter(net)), places, "food", minutes=6, share=0.5)
     assert [g.site_ids for g in groups] == [tuple("ABCDEFG")]
-    groups = Coverage(SafeRouter(net)).duplicates(places, "food", minutes=6, share=0.7)
+    groups = duplicates(Coverage(SafeRouter(net)), places, "food", minutes=6, share=0.7)
     assert [g.site_ids for g in groups] == [("A", "B"), ("F", "G")]
 
 
@@ -322,7 +331,7 @@ def test_corridor_km_marks_are_geodesic_on_a_long_line(build) -> None:
     """A 3-vertex line of about 400 km: marks and distances agree with pyproj.Geod."""
     from pyproj import Geod
 
-    from routing.coverage import cut_line, line_metres
+    from routing.corridor_gaps import cut_line, line_metres
 
     geod = Geod(ellps="WGS84")
     net = build(LINE)

@@ -13,6 +13,7 @@ from shapely.geometry import Polygon
 
 from routing.costs import RiskZone
 from routing.coverage import Coverage, population_shares
+from routing.coverage_sites import suggest
 from routing.safe import SafeRouter, Site
 
 NAMES = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
@@ -142,7 +143,7 @@ def test_suggestions_never_gain_more_than_the_uncovered_people(grid) -> None:
         places = random_places(rng, int(rng.integers(0, 3)))
         times = coverage.demand_times(coverage.service(places, "food"), points).seconds
         covered = times <= 300
-        picks = coverage.suggest(points, pop, covered, minutes=5, k=4)
+        picks = suggest(coverage, points, pop, covered, minutes=5, k=4)
         gains = [p.population_gained for p in picks]
         assert gains == sorted(gains, reverse=True)  # greedy gains never grow
         assert sum(gains) <= pop[~covered].sum() + 1e-9

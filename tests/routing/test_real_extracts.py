@@ -46,11 +46,19 @@ def test_porto_alegre_network_is_sane(poa: Network) -> None:
 
 
 def test_500_random_pairs_match_networkx(poa: Network, poa_graph: nx.MultiDiGraph) -> None:
+    """Routes equal networkx's Dijkstra up to the hierarchy's quantization (ties).
+
+    The hierarchy searches integer weights (``round(length * scale)``); the path it returns
+    is optimal for those, so its float length exceeds the float optimum by at most half a unit
+    per edge of the two paths. Nearly every pair is equal to the last bit.
+    """
     router = Router(poa)
+    unit = 1.0 / router.metric.scale
     rng = np.random.default_rng(2026)
     sources = rng.choice(poa.n_nodes, 50, replace=False)
     osmid = poa.node_osmid
     compared = 0
+    equal = 0
     for s in sources:
         reference = nx.single_source_dijkstra_path_length(poa_graph, int(osmid[s]), weight="length")
         for t in rng.choice(poa.n_nodes, 10, replace=False):
@@ -59,15 +67,18 @@ def test_500_random_pairs_match_networkx(poa: Network, poa_graph: nx.MultiDiGrap
             if math.isinf(expected):
                 assert math.isinf(cost)
                 continue
-            assert abs(cost - expected) <= 1e-9 * max(expected, 1.0)
+            assert cost >= expected - 1e-9 * max(expected, 1.0)
+            assert cost - expected <= len(path) * unit
+            equal += abs(cost - expected) <= 1e-9 * max(expected, 1.0)
             # the path is a real path of the graph and its length is the cost
             walked = sum(
                 min(d["length"] for d in poa_graph[int(osmid[a])][int(osmid[b])].values())
                 for a, b in pairwise(path)
             )
-            assert walked == pytest.approx(expected, rel=1e-9)
+            assert walked == pytest.approx(cost, rel=1e-9)
             compared += 1
     assert compared == 500
+    assert equal >= 0.95 * compared
 
 
 def test_point_routes_have_consistent_geometry(poa: Network) -> None:

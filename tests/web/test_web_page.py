@@ -1,205 +1,251 @@
-"""The map page in real headless Chromium against a real server on localhost."""
+"""The map page on the emulated phone, in real headless Chromium against a real server.
+
+"I am at the Rodoviária; where can I get water and food open now, and how do I walk there
+safely?" — asked in Spanish, Portuguese and English, online and offline.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import time
-from collections.abc import Iterator
-from typing import Any
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
+from geomap import hours
 from tests.paths import ROOT
+from tests.web.conftest import small_targets, wait_until
 
-PORTO_ALEGRE = (-51.2177, -30.0346)  # the town list's Porto Alegre
-AT = f"{PORTO_ALEGRE[0]},{PORTO_ALEGRE[1]}"
-RESULTS = ROOT / "benchmarks" / "results"
-
-
-@pytest.fixture
-def context(browser, web_server) -> Iterator[Any]:
-    made = browser.new_context(locale="es-ES", service_workers="allow")
-    made.set_default_timeout(30_000)
-    made.requests = []  # type: ignore[attr-defined]
-    made.on("request", lambda r: made.requests.append(r.url))
-    try:
-        yield made
-    finally:
-        made.close()
+RODOVIARIA = (-51.218256, -30.023285)  # the sample support space at the bus station
+AT = f"{RODOVIARIA[0]},{RODOVIARIA[1]}"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+HEALTH_24_7 = "sample-poa-03"  # inside the sample high-risk zone
+FOOD = "sample-poa-06"  # Mo-Su 11:30-14:00,18:00-20:00
+SHOTS = ROOT / "benchmarks" / "results" / "page"
 
 
-def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:
-    """Poll ``expression`` with page.evaluate (the page's CSP forbids wait_for_function's eval)."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        time.sleep(0.05)
-
-
-def expected_names(server, minutes: int = 30) -> list[str]:
+def nearby(server, **params) -> list[dict]:
     with server.client() as client:
-        body = client.get("/nearby", params={"at": AT, "minutes": minutes}).json()
-    return [f["properties"]["name"] for f in body["features"]]
+        body = client.get("/nearby", params={"at": AT, "minutes": 30, **params}).json()
+    return body["features"]
 
 
-def shown_names(page) -> list[str]:
-    return page.locator("#places li[data-id] .name").all_inner_texts()
+def shown_ids(page) -> list[str]:
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('#places li[data-id]')).map(e => e.dataset.id)"
+    )
 
 
-def only_local(requests: list[str], server) -> list[str]:
-    """Requests to anything but the local server (data: and blob: URLs are not requests)."""
-    return [
-        url
-        for url in requests
-        if not url.startswith(server.url + "/") and not url.startswith(("data:", "blob:"))
+def open_place(page, place_id: str) -> None:
+    page.locator(f"#places li[data-id='{place_id}'] button").click()
+    page.wait_for_selector("#details:not([hidden])")
+
+
+def test_the_task_in_three_languages_map_list_and_route_together(phone, web_server) -> None:
+    """List from a link, a place in words, its safe route with the risk told; screenshots."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    when = datetime(2026, 11, 23, 12, 10, tzinfo=SAO_PAULO)  # a Monday, lunch time
+    for lang in ("es", "pt", "en"):
+        device = phone(locale={"es": "es-ES", "pt": "pt-BR", "en": "en-GB"}[lang])
+        page = device.page()
+        page.clock.install(time=when)
+        page.clock.resume()
+        page.goto(f"{web_server.url}/?lang={lang}#at={AT}")
+        page.wait_for_selector("#places li[data-id]")
+        local = when.replace(tzinfo=None).isoformat(timespec="minutes")
+        expected = nearby(web_server, time=local)
+        assert shown_ids(page) == [f["id"] for f in expected]
+        # the status of every place is the server's opening-hours library, worded the same
+        texts = page.locator("#places .hours").all_inner_texts()
+        assert texts == [
+            hours.status_text(
+                hours.schedule(f["properties"]["opening_hours"], when=when), when=when, lang=lang
+            )
+            for f in expected
+        ]
+        open_place(page, FOOD)
+        page.wait_for_selector("path.route", state="attached")
+        details = page.inner_text("#details")
+        week = hours.describe("Mo-Su 11:30-14:00,18:00-20:00", when=when, lang=lang)
+        assert week["week_text"] in details
+        assert {"es": "Alimentación", "pt": "Alimentação", "en": "Food"}[lang] in details
+        page.wait_for_timeout(300)  # the map has moved to show the route
+        wait_until(page, "window.geomapBasemapLoaded === true")
+        page.screenshot(path=str(SHOTS / f"task-{lang}.png"))
+        # map, list entry (details) and route on one 360×740 screen
+        for selector in ("#map", "#details-name", "#route-info .route-len", "path.route"):
+            box = page.locator(selector).first.bounding_box()
+            assert box is not None, selector
+            assert 0 <= box["y"] <= 740 - 20, selector
+        assert device.foreign(web_server) == []
+        assert device.context.cookies() == []
+        assert device.errors == []
+
+
+def test_a_route_into_a_high_risk_zone_shows_the_zone_and_the_warning(phone, web_server) -> None:
+    device = phone()
+    page = device.page()
+    page.goto(f"{web_server.url}/#at={AT}")
+    page.wait_for_selector("#places li[data-id]")
+    open_place(page, HEALTH_24_7)
+    page.wait_for_selector("#route-info .warn")
+    warning = page.inner_text("#route-info .warn")
+    with web_server.client() as client:
+        to = "-51.221896,-30.030426"
+        answer = client.get("/routes/safe", params={"from": AT, "to": to}).json()
+    metres = answer["features"][0]["properties"]["exposure"]["by_level_m"]["high"]
+    assert metres > 20, "the sample place lies inside the sample high-risk zone"
+    assert "zona de riesgo alto" in warning
+    assert page.locator("#route-info .warn").get_attribute("role") == "alert"
+    assert page.locator("path.route.risky").count() == 1
+    page.wait_for_selector("path.zone-high", state="attached")  # zones load as the map settles
+    assert device.foreign(web_server) == []
+
+
+def test_open_now_on_both_sides_of_an_opening_time(phone, web_server) -> None:
+    for hour, minute, is_open in ((17, 50, False), (18, 5, True)):
+        device = phone()
+        page = device.page()
+        when = datetime(2026, 11, 23, hour, minute, tzinfo=SAO_PAULO)
+        page.clock.install(time=when)
+        page.clock.resume()
+        page.goto(f"{web_server.url}/#at={AT}&s=food")
+        page.wait_for_selector(f"#places li[data-id='{FOOD}']")
+        text = page.inner_text(f"#places li[data-id='{FOOD}'] .hours")
+        assert text.startswith("Abierto" if is_open else "Cerrado"), text
+        if not is_open:
+            assert "abre a las 18:00" in text
+        page.check("#open")
+        assert (FOOD in shown_ids(page)) is is_open
+        if not is_open:
+            assert "cerrados ahora" in page.inner_text("#places")  # not "no places"
+        device.close()
+
+
+def test_filters_search_and_language_switch(phone, web_server) -> None:
+    device = phone()
+    page = device.page()
+    page.goto(f"{web_server.url}/#at={AT}")
+    page.wait_for_selector("#places li[data-id]")
+    page.click("#filters summary")
+    page.select_option("#service", "water_sanitation")
+    assert shown_ids(page) == [f["id"] for f in nearby(web_server, service="water_sanitation")]
+    page.select_option("#service", "")
+    page.select_option("#population", "children_adolescents")
+    assert shown_ids(page) == [
+        f["id"] for f in nearby(web_server, population="children_adolescents")
     ]
-
-
-def test_town_list_nearest_places_details_and_route(context, web_server) -> None:
-    page = context.new_page()
-    page.goto(web_server.url + "/")
-    assert page.locator("html").get_attribute("lang") == "es"
-    page.select_option("#town", "porto-alegre")
-    page.wait_for_selector("#places li[data-id]")
-    expected = expected_names(web_server)
-    assert expected, "the sample registry has places near Porto Alegre's centre"
-    assert shown_names(page) == expected
-    page.locator("#places li[data-id] button").first.click()
-    page.wait_for_selector("path.route")
-    wait_until(page, "document.getElementById('route-info').textContent.length > 0")
-    assert "km" in page.inner_text("#route-info")
-    assert page.inner_text("#details-name").startswith("[MUESTRA]")
-    assert "Horario" in page.inner_text("#details")
-    # the basemap came from our own streets, and nothing went anywhere else
-    # the street layer is fetched (debounced) after the map settles: wait for that request
-    deadline = time.monotonic() + 15.0
-    while not any("/streets?bbox=" in url for url in context.requests):
-        assert time.monotonic() < deadline, "the map never asked our server for its streets"
-        page.wait_for_timeout(100)
-    assert page.locator("canvas.leaflet-zoom-animated").count() >= 1
-    assert only_local(context.requests, web_server) == []
-    assert context.cookies() == []
-
-
-def test_tap_and_url_location_and_contacts(context, web_server) -> None:
-    page = context.new_page()
-    page.goto(f"{web_server.url}/#at={AT}")
-    page.wait_for_selector("#places li[data-id]")
-    assert shown_names(page) == expected_names(web_server)
-    assert "190" in page.inner_text("#contacts")  # Brazil's police (verify before use)
-    assert "Verificar antes de usar" in page.inner_text("#contacts")
-    before = page.locator("#places li[data-id]").count()
-    page.select_option("#minutes", "10")
-    wait_until(page, f"document.querySelectorAll('#places li[data-id]').length < {before}")
-    box = page.locator("#map").bounding_box()
-    tap = {"x": box["width"] * 0.7, "y": box["height"] * 0.6}
-    page.locator("#map").click(position=tap)  # a tap sets a new location
-    wait_until(page, "!location.hash.includes('" + AT + "')")
-    assert only_local(context.requests, web_server) == []
-
-
-def test_portuguese_by_switch_and_by_accept_language(browser, context, web_server) -> None:
-    page = context.new_page()
-    page.goto(f"{web_server.url}/#at={AT}")
-    page.wait_for_selector("#places li[data-id]")
-    assert page.inner_text("h1") == "Ayuda cerca"
+    page.select_option("#population", "")
+    page.fill("#search", "comedor")
+    assert shown_ids(page) == [FOOD]
+    page.fill("#search", "ilustrativa")  # the organization's name
+    assert len(shown_ids(page)) == len(nearby(web_server))
+    page.fill("#search", "")
+    page.select_option("#service", "food")
     page.click("a[data-lang=pt]")
     page.wait_for_selector("html[lang=pt]")
     page.wait_for_selector("#places li[data-id]")
-    assert page.inner_text("h1") == "Ajuda por perto"
-    assert "Aberto agora" in page.inner_text(".filters")
-    assert "Alimentação" in page.inner_text("#service")
-    assert "min a pé" in page.inner_text("#places")
+    assert page.input_value("#service") == "food"  # the filters stay
+    assert shown_ids(page) == [f["id"] for f in nearby(web_server, service="food")]
     wait_until(page, "document.querySelector('#places .name').textContent.includes('[AMOSTRA]')")
-    assert all(name.startswith("[AMOSTRA]") for name in shown_names(page))
-    assert only_local(context.requests, web_server) == []
-    brazilian = browser.new_context(locale="pt-BR")
-    try:
-        other = brazilian.new_page()
-        other.goto(web_server.url + "/")
-        assert other.locator("html").get_attribute("lang") == "pt"
-        assert other.inner_text("#where-title") == "Onde você está?"
-    finally:
-        brazilian.close()
-    english = httpx.get(
-        web_server.url + "/?lang=en", headers={"Accept": "text/html"}, trust_env=False
-    )
-    assert "Help nearby" in english.text
+    assert "min a pé" in page.inner_text("#places")
+    open_place(page, FOOD)
+    details = page.inner_text("#details")
+    assert "espanhol" in details.lower() or "Espanhol" in details  # languages by name
+    assert "verificado há" in details
+    assert device.foreign(web_server) == []
 
 
-def test_offline_after_first_visit(context, web_server) -> None:
-    page = context.new_page()
+def test_contacts_are_buttons_and_numbers_are_in_words_of_the_locale(phone, web_server) -> None:
+    device = phone()
+    page = device.page()
+    page.goto(f"{web_server.url}/#at={AT}&m=60")
+    page.wait_for_selector("#places li[data-id]")
+    text = page.inner_text("#places")
+    assert "1.5 km" not in text
+    assert "unos 1 min" not in text
+    far = [f for f in nearby(web_server, minutes=60) if f["properties"]["distance_m"] >= 1000]
+    assert far
+    assert any("," in t for t in page.locator("#places .meta").all_inner_texts())
+    open_place(page, "sample-poa-01")
+    assert page.locator("#details a[href^='tel:']").count() >= 1
+    assert page.locator("#contacts a[href='tel:190']").count() == 1
+    page.click("#details .back")
+    assert small_targets(page) == []
+    assert device.foreign(web_server) == []
+
+
+def test_quick_exit_leaves_for_a_neutral_page_and_clears_what_was_stored(phone, web_server) -> None:
+    device = phone()
+    page = device.page()
     page.goto(f"{web_server.url}/#at={AT}")
     page.wait_for_selector("#places li[data-id]")
-    names = shown_names(page)
     wait_until(page, "window.geomapOfflineReady === true")
-    context.set_offline(True)
-    page.reload()
-    page.wait_for_selector("#places li[data-id]")
-    assert shown_names(page) == names
-    assert page.inner_text("h1") == "Ayuda cerca"
-    assert only_local(context.requests, web_server) == []
-    page.click("#forget")
-    assert page.locator("#places li[data-id]").count() == 0
+    assert page.evaluate("localStorage.length") > 0
+    page.click("#exit")
+    page.wait_for_url(f"{web_server.url}/exit")
+    assert page.title() == "New tab"
     assert page.evaluate("localStorage.length") == 0
+    # the exit page's Clear-Site-Data finishes the wipe a moment after it loads
+    wait_until(page, "caches.keys().then(k => k.length === 0)")
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+    page.go_back()  # the map page is replaced in the history, not kept behind the exit
+    assert "Ayuda" not in page.content()
+    assert device.foreign(web_server) == []
 
 
-def test_page_weight_and_time_to_first_list(browser, web_server, tmp_path) -> None:
-    fresh = browser.new_context(locale="es-ES")
-    try:
-        page = fresh.new_page()
-        responses: list[Any] = []
-        page.on("response", lambda r: responses.append(r))  # noqa: PLW0108 (not a builtin)
-        page.goto(f"{web_server.url}/#at={AT}")
-        page.wait_for_selector("#places li[data-id]")
-        page.wait_for_load_state("networkidle")
-        first_list_ms = page.evaluate("window.geomapTiming.firstList")
-        rows = []
-        for response in responses:
-            sizes = response.request.sizes()
-            path = response.url.removeprefix(web_server.url)
-            rows.append(
-                {
-                    "path": path.split("?")[0],
-                    "body_bytes": sizes["responseBodySize"],
-                    "header_bytes": sizes["responseHeadersSize"],
-                    "encoding": response.headers.get("content-encoding", ""),
-                }
-            )
-    finally:
-        fresh.close()
-    total = sum(r["body_bytes"] + r["header_bytes"] for r in rows)
-    assert total < 300 * 1024
-    assert first_list_ms > 0
-    result = {
-        "description": "First load of the map page at Porto Alegre's centre (sample registry, "
-        "Porto Alegre walking network), headless Chromium on localhost, until the first list "
-        "of places is shown and the network is idle.",
-        "first_load_bytes_compressed": total,
-        "time_to_first_list_ms": round(first_list_ms, 1),
-        "requests": rows,
+def test_the_problem_report_sends_the_place_the_kind_and_the_note_only(phone, web_server) -> None:
+    device = phone()
+    page = device.page()
+    page.goto(f"{web_server.url}/#at={AT}")
+    page.wait_for_selector("#places li[data-id]")
+    open_place(page, FOOD)
+    page.click("#details .report summary")
+    page.check("input[name=kind][value=wrong_hours]")
+    page.fill("textarea[name=note]", "cerrado el domingo")
+    with page.expect_request("**/feedback") as sent:
+        page.click("#details .report button[type=submit]")
+    request = sent.value
+    assert json.loads(request.post_data) == {
+        "place": FOOD,
+        "kind": "wrong_hours",
+        "note": "cerrado el domingo",
     }
-    # the committed figures are refreshed on purpose only: GEOMAP_WRITE_RESULTS=1 pytest -k weight
-    out = RESULTS if os.environ.get("GEOMAP_WRITE_RESULTS") == "1" else tmp_path
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "page.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = [
-        "# Map page: weight and time to first list",
-        "",
-        result["description"],
-        "",
-        f"- first load, compressed bytes on the wire (bodies + headers): **{total}** "
-        f"({total / 1024:.1f} KiB; budget 300 KiB)",
-        f"- time to first list of places: **{first_list_ms:.0f} ms**",
-        "",
-        "| request | body bytes | header bytes | encoding |",
-        "|---|---:|---:|---|",
-        *(
-            f"| `{r['path']}` | {r['body_bytes']} | {r['header_bytes']} | {r['encoding']} |"
-            for r in rows
-        ),
-        "",
-    ]
-    (out / "page.md").write_text("\n".join(lines))
+    sent_headers = request.all_headers()  # what went on the wire
+    assert "cookie" not in sent_headers
+    assert "referer" not in sent_headers, sent_headers.get("referer")
+    wait_until(page, "document.querySelector('#details .report [role=status]').textContent")
+    assert device.foreign(web_server) == []
+
+
+def test_only_towns_with_a_network_are_offered(phone, web_server) -> None:
+    with web_server.client() as client:
+        served = [t["id"] for n in client.get("/networks").json()["networks"] for t in n["towns"]]
+    device = phone()
+    page = device.page()
+    page.goto(f"{web_server.url}/")
+    offered = page.evaluate(
+        "Array.from(document.querySelectorAll('#town option')).map(o => o.value).filter(v => v)"
+    )
+    assert offered == served
+    assert "porto-alegre" in offered
+    assert "cucuta" not in offered
+    page.select_option("#town", "porto-alegre")
+    page.wait_for_selector("#places li[data-id]")
+    assert "190" in page.inner_text("#contacts")  # Brazil's contacts for a Brazilian town
+    assert "Colombia" not in page.inner_text("#contacts")
+
+
+@pytest.mark.parametrize("lang", ["es", "pt", "en"])
+def test_a_point_no_network_covers_is_told_in_the_users_language(phone, web_server, lang) -> None:
+    device = phone()
+    page = device.page()
+    page.goto(f"{web_server.url}/?lang={lang}#at=-72.5078,7.8939")  # Cúcuta
+    wait_until(page, "document.getElementById('status').textContent.length > 0")
+    expected = {
+        "es": "Todavía no hay datos para este lugar",
+        "pt": "Ainda não há dados para este lugar",
+        "en": "There is no data for this place yet",
+    }[lang]
+    assert expected in page.inner_text("#status")
+    assert page.locator("#places li[data-id]").count() == 0

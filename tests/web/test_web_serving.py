@@ -3,6 +3,7 @@ third parties, the street layer, the service worker and the printable sheet."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +91,47 @@ def test_service_worker_controls_the_whole_site(client) -> None:
     assert r.headers["content-type"].startswith("text/javascript")
     assert r.headers["service-worker-allowed"] == "/"
     assert "no-cache" in r.headers["cache-control"]
+    assert "__VERSION__" not in r.text  # a digest of the assets: a release renews them
+    assert "ignoreSearch: true" not in r.text.split("function networkFirst")[1].split("loose")[0]
+
+
+def test_the_inline_start_is_the_only_inline_script_and_its_hash_is_allowed(client) -> None:
+    import base64
+    import hashlib
+
+    page = client.get("/", headers=HTML)
+    scripts = re.findall(r"<script>(.*?)</script>", page.text, flags=re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in page.headers["content-security-policy"]
+    again = client.get("/", headers={**HTML, "If-None-Match": page.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_the_exit_page_is_neutral_and_clears_the_site(client) -> None:
+    r = client.get("/exit", headers=HTML)
+    assert r.status_code == 200
+    assert r.headers["clear-site-data"] == '"cache", "storage"'
+    assert "<title>New tab</title>" in r.text
+    assert "geomap" not in r.text.lower()
+    assert "<script" not in r.text
+
+
+def test_basemap_tiles(client) -> None:
+    from geomap.basemap import tiles_covering
+
+    z, x, y = tiles_covering((-51.222, -30.032, -51.221, -30.031), [16])[0]
+    r = client.get(f"/basemap/{z}/{x}/{y}.json")
+    assert r.status_code == 200
+    assert "max-age" in r.headers["cache-control"]
+    tile = r.json()
+    assert tile["streets"]
+    assert tile["names"]  # street names for labels at close zoom
+    assert all(index < len(tile["names"]) for _cls, index, _line in tile["streets"])
+    for bad in ("/basemap/3/1/1.json", "/basemap/16/0/99999999.json"):
+        problem = client.get(bad)
+        assert problem.status_code == 400, bad
+        assert problem.headers["content-type"] == "application/problem+json"
 
 
 def test_printable_sheet(client) -> None:
@@ -99,12 +141,49 @@ def test_printable_sheet(client) -> None:
     assert "[AMOSTRA] Espaço de apoio Rodoviária" in text
     assert "<svg" in text
     assert "<path" in text  # the streets around it
+    assert "<textPath" in text  # with their names
+    assert 'aria-labelledby="map-title map-desc"' in text  # and a text alternative
+    assert "Ruas do mapa:" in text
     assert "Contatos essenciais" in text
     assert "190" in text
     assert "Verificar antes de usar" in text
-    assert "+55 51 0000 0001" in text  # its public contact
+    from geomap.registry.phones import national, to_e164
+
+    assert national(to_e164("+55 51 0000 0001", "BR", sample=True)) in text  # its public contact
+    assert "Todos os dias 07:00–21:00" in text  # hours in words
+    assert "Mo-Su" not in text
+    assert "Última verificação: 1 de novembro de 2026" in text
+    assert "espanhol, português" in text  # languages by name
     assert "<script" not in text
+    # nearby places named in the sheet's language
+    near = text.split("Lugares próximos")[1].split("</ol>")[0]
+    assert "[AMOSTRA]" in near
+    assert "[MUESTRA]" not in near
     assert client.get("/places/nowhere/sheet").status_code == 404
+
+
+def test_the_sheets_qr_code_is_drawn_here_and_reads_back_its_address(client) -> None:
+    import segno
+
+    text = client.get(f"/places/{PLACE}/sheet", params={"lang": "es"}).text
+    found = re.search(r'<svg[^>]*class="qr"[^>]*viewBox="[^"]+"[^>]*>(.*?)</svg>', text, re.S)
+    found = found or re.search(
+        r'<svg[^>]*viewBox="[^"]+"[^>]*class="qr"[^>]*>(.*?)</svg>', text, re.S
+    )
+    assert found is not None  # scalable: printed at a fixed size
+    qr = found.group(1)
+    assert "<path" in qr
+    own = text.split('<span class="url">')[1].split("</span>")[0]
+    assert own.endswith(f"/places/{PLACE}/sheet?lang=es")
+    # the same modules as segno draws for that address (the code encodes the sheet's address)
+    drawn = re.search(r' d="([^"]+)"', qr)
+    assert drawn is not None
+    buffer = io.BytesIO()
+    segno.make(own, error="m").save(buffer, kind="svg", scale=3, border=2, xmldecl=False)
+    assert f' d="{drawn.group(1)}"' in buffer.getvalue().decode()
+    other = io.BytesIO()
+    segno.make(own + "x", error="m").save(other, kind="svg", scale=3, border=2, xmldecl=False)
+    assert f' d="{drawn.group(1)}"' not in other.getvalue().decode()
 
 
 def test_page_without_a_network(tmp_path) -> None:
@@ -116,12 +195,13 @@ def test_page_without_a_network(tmp_path) -> None:
             assert page.status_code == 200
             assert 'id="config"' in page.text
             assert local.get("/streets", params={"bbox": "0,0,0.01,0.01"}).status_code == 503
+            assert local.get("/basemap/14/0/0.json").status_code == 503
     finally:
         bare.stop()
 
 
 def test_an_opt_in_tile_server_is_the_only_other_image_host() -> None:
-    from api.page.routes import _csp
+    from api.page.routes import csp as _csp
 
     assert "img-src 'self' data:;" in _csp(None)
     csp = _csp("https://{s}.tiles.example.org/{z}/{x}/{y}.png")
