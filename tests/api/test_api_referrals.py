@@ -196,3 +196,92 @@ def test_the_booklet_is_one_self_contained_page(server) -> None:
     a4 = get(server, "/messages/booklet", country="BR", lang="es", paper="A4").text
     assert "size: A4" in a4
     assert "Cómo pedir refugio" in a4
+
+
+def post(server, path: str, role: str | None, body: object):
+    running, tokens = server
+    with running.client(tokens[role] if role else None) as client:
+        return client.post(path, json=body)
+
+
+def test_referrals_are_recorded_without_personal_data_and_reported_with_suppression(
+    server,
+) -> None:
+    import csv
+    import io
+
+    log = {"pathway": "sample-poa-path-gbv", "to_step": "case-management",
+           "from_place": "sample-poa-01", "date": "2026-03-04",
+           "population": "women"}  # fmt: skip
+    assert_problem(post(server, "/monitoring/referrals", None, log), 401)
+    assert_problem(post(server, "/monitoring/referrals", "partner-br", {**log, "name": "Ana"}),
+                   422, "name")  # fmt: skip
+    assert_problem(post(server, "/monitoring/referrals", "officer-br",
+                        {**log, "to_step": "nowhere"}), 422, "to_step")  # fmt: skip
+    # a restricted pathway: partners cannot log it (nor learn that it exists)
+    hidden = post(server, "/monitoring/referrals", "partner-br", log)
+    unknown = post(server, "/monitoring/referrals", "partner-br", {**log, "pathway": "nope-1"})
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json()["detail"].replace("sample-poa-path-gbv", "X") == unknown.json()[
+        "detail"
+    ].replace("nope-1", "X")
+    for _ in range(3):
+        r = post(server, "/monitoring/referrals", "officer-br", log)
+        assert r.status_code == 201, r.text
+    kept = r.json()["recorded"]
+    assert kept["month"] == "2026-03"
+    assert "date" not in kept
+    assert "from_place" not in kept
+    assert "sample-poa-01" not in r.text
+    # officers of Brazil see the cell, as "<5" in JSON, CSV and HXL
+    body = get(server, "/reports/referrals", "officer-br").json()
+    cells = [row for row in body["rows"] if row["pathway"] == "sample-poa-path-gbv"]
+    assert cells
+    assert {row["referrals"] for row in cells} == {"<5"}
+    for fmt in ("csv", "hxl"):
+        text = get(server, "/reports/referrals", "officer-br", f=fmt).text
+        rows = list(csv.reader(io.StringIO(text)))
+        if fmt == "hxl":
+            assert rows[1][0].startswith("#")
+        column = rows[0].index("referrals")
+        data = [r for r in rows[1 + (fmt == "hxl"):] if r[0] == "sample-poa-path-gbv"]
+        assert data
+        assert {r[column] for r in data} == {"<5"}
+        assert "3" not in {r[column] for r in data}
+    # the public does not see a restricted pathway's rows at all
+    public = get(server, "/reports/referrals")
+    assert public.status_code == 200
+    assert "sample-poa-path-gbv" not in public.text
+
+
+def test_rumours_are_recorded_and_counted_weekly_with_the_messages_answering_them(
+    server,
+) -> None:
+    rumour = {"topic": "deportation", "country": "BR", "admin1": "Rio Grande do Sul",
+              "date": "2026-03-05"}  # fmt: skip
+    assert_problem(post(server, "/monitoring/rumours", None, rumour), 401)
+    assert_problem(post(server, "/monitoring/rumours", "partner-br",
+                        {**rumour, "source": "a neighbour"}), 422, "source")  # fmt: skip
+    assert_problem(post(server, "/monitoring/rumours", "partner-br",
+                        {**rumour, "topic": "aliens"}), 422, "topic")  # fmt: skip
+    for day in ("2026-03-02", "2026-03-05", "2026-03-08"):  # one ISO week, Monday to Sunday
+        r = post(server, "/monitoring/rumours", "partner-br", {**rumour, "date": day})
+        assert r.status_code == 201, r.text
+        assert r.json()["recorded"]["week"] == "2026-03-02"
+    for _ in range(5):
+        post(server, "/monitoring/rumours", "partner-br",
+             {**rumour, "topic": "border_closure", "date": "2026-03-03"})  # fmt: skip
+    body = get(server, "/reports/rumours", country="BR").json()
+    by_topic = {row["topic"]: row for row in body["rows"] if row["week_starting"] == "2026-03-02"}
+    assert by_topic["deportation"]["rumours"] == "<5"
+    assert by_topic["border_closure"]["rumours"] == 5
+    assert by_topic["deportation"]["answered_by"] == "sample-br-msg-deportation"
+    # the message answering border closures is for partners: the public is not told of it
+    assert by_topic["border_closure"]["answered_by"] == ""
+    partner = get(server, "/reports/rumours", "partner-br", country="BR").json()
+    answers = {r["topic"]: r["answered_by"] for r in partner["rows"]}
+    assert answers["border_closure"] == "sample-br-msg-partners-border"
+    hxl = get(server, "/reports/rumours", f="hxl", country="BR").text.splitlines()
+    assert hxl[1].startswith("#country+code")
+    assert any(",deportation," in line and ",<5," in line for line in hxl[2:])
+    assert_problem(get(server, "/reports/rumours", country="Brasil"), 400, "query.country")
