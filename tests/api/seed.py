@@ -205,6 +205,7 @@ def message(fid: str, title: str, visibility: str, country: str = "BR") -> dict[
 MESSAGES = [message("br-msg-public", "Mensaje Publico Uno", "public"),
             message("co-msg-public", "Mensaje Publico Dos", "public", "CO")]  # fmt: skip
 PARTNERS_MESSAGE = message("br-msg-x", "Mensaje Reservado Sentinela", "partners")
+PARTNERS_MESSAGE["properties"]["answers"] = ["border_closure"]  # rumours seeded for it
 
 
 def seed(db: Path) -> Seeded:
@@ -259,6 +260,17 @@ def seed_pathways_and_messages(store: SQLiteStore, out: Seeded) -> None:
         store.create("referral_pathways", validate_pathway(f), SYSTEM, "seed")
     for f in (*MESSAGES, PARTNERS_MESSAGE):
         store.create("messages", validate_message(f), SYSTEM, "seed")
+    from geomap.registry.monitoring import ReferralRow, RumourRow
+
+    for f, times in ((GBV_PATHWAY, 7), (PARTNERS_PATHWAY, 2)):  # logs of hidden pathways
+        p = f["properties"]
+        row = ReferralRow(f["id"], p["need"], p["country"], "", "2026-03", "everyone",
+                          p["steps"][0]["id"])  # fmt: skip
+        for _ in range(times):
+            store.record_referral(row, SYSTEM)
+    for topic in PARTNERS_MESSAGE["properties"]["answers"]:
+        for _ in range(6):
+            store.record_rumour(RumourRow(topic, "BR", "", "2026-03-02"), SYSTEM)
     partners = ("partner", "officer-br", "officer-co")
     out.hidden += [
         Hidden("br-gbv-path-x", "Ruta VBG Restringida Sentinela", "", "", ("officer-br",),

@@ -90,6 +90,9 @@ def referral_paths(client, seeded) -> list[str]:
         for lang in ("es", "pt", "en", "guc"):
             paths += [f"/messages?country={country}&lang={lang}"]
             paths += [f"/messages/booklet?country={country}&lang={lang}"]
+    for report in ("referrals", "rumours"):  # monitoring reports: hidden pathways left out
+        for fmt in ("json", "csv", "hxl"):
+            paths += [f"/reports/{report}?f={fmt}", f"/reports/{report}?f={fmt}&country=BR"]
     return paths
 
 
