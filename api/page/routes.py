@@ -335,7 +335,7 @@ def basemap_tile(request: Request, z: int, x: int, y: int) -> Response:
 @cache
 def _service_worker_text() -> str:
     digest = hashlib.sha256()
-    for name in ("app.js", "app.css", "icon.svg", "sw.js"):
+    for name in ("app.js", "messages.js", "app.css", "icon.svg", "sw.js"):
         digest.update((STATIC / name).read_bytes())
     return (STATIC / "sw.js").read_text().replace("__VERSION__", digest.hexdigest()[:12])
 

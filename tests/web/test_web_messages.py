@@ -1,0 +1,115 @@
+"""The message bank on the page, in Chromium on the emulated phone: the messages in force in
+Brazil (the country of the network at the person's point) in Portuguese and in Spanish, and
+offline after one visit; no request to any other host."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+
+from geomap.registry.access import SYSTEM
+from geomap.registry.messages import in_force, validate_message
+from geomap.registry.store import SQLiteStore
+from geomap.registry.validate import validate_collection
+from routing import network_from_file
+from tests.api.seed import Server
+from tests.paths import DATA, PORTO_ALEGRE_PBF
+from tests.web.conftest import SAMPLE, wait_until
+
+AT = "-51.2177,-30.0346"  # the bus station, inside the Porto Alegre network (Brazil)
+MESSAGES = json.loads((DATA / "porto_alegre" / "sample_messages.geojson").read_text())
+
+
+def expected(lang: str) -> dict[str, str]:
+    """Titles in ``lang`` of the public messages in force in Brazil today, by id (from the file)."""
+    return {
+        f["id"]: f["properties"]["title"][lang]
+        for f in MESSAGES["features"]
+        if f["properties"].get("visibility", "public") == "public"
+        and in_force(f["properties"], country="BR", today=date.today())
+        and lang in f["properties"]["title"]
+    }
+
+
+@pytest.fixture(scope="module")
+def bank_server(tmp_path_factory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("bank")
+    network = network_from_file(PORTO_ALEGRE_PBF, "walk")
+    network.meta["countries"] = ["BR"]  # as the demo and regional deployments set it
+    saved = network.save(folder / "poa.npz")
+    store = SQLiteStore(folder / "registry.sqlite")
+    store.import_places("places", validate_collection(SAMPLE), SYSTEM, "sample")
+    messages = validate_collection(MESSAGES, validator=validate_message)
+    store.import_places("messages", messages, SYSTEM, "sample")
+    store.close()
+    running = Server(folder / "registry.sqlite", folder / "server.log",
+                     env={"GEOMAP_NETWORK": str(saved)})  # fmt: skip
+    running.start(timeout_s=120)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def shown(page) -> dict[str, list[str]]:
+    """The panel's messages: id -> (language, title)."""
+    return page.evaluate(
+        """() => Object.fromEntries(Array.from(document.querySelectorAll('#bank-list li'))
+             .map(li => [li.dataset.id, [li.lang, li.querySelector('h3').textContent]]))"""
+    )
+
+
+def test_brazil_in_portuguese_then_in_spanish(phone, bank_server) -> None:
+    pt, es = expected("pt"), expected("es")
+    assert pt
+    assert es
+    assert "sample-br-msg-expired" not in pt  # expired: never shown
+    assert "sample-co-msg-documents" not in pt  # Colombia's
+    device = phone(locale="pt-BR")
+    page = device.page()
+    page.goto(f"{bank_server.url}/?lang=pt#at={AT}")
+    wait_until(page, "window.geomapMessagesShown && window.geomapMessagesShown.lang === 'pt'")
+    assert page.locator("#bank").is_visible()
+    assert page.inner_text("#bank-title") == "Mensagens-chave"
+    assert shown(page) == {fid: ["pt", title] for fid, title in pt.items()}
+    assert "sample-br-msg-partners-border" not in shown(page)  # partners only
+    # the same messages in Spanish, one tap away
+    page.click("#bank-langs button[data-lang='es']")
+    wait_until(page, "window.geomapMessagesShown.lang === 'es'")
+    assert shown(page) == {fid: ["es", title] for fid, title in es.items()}
+    assert page.locator("#bank-langs button[data-lang='pt']").count() == 1
+    assert device.foreign(bank_server) == []
+    assert device.errors == []
+
+
+def test_a_spanish_page_shows_brazils_messages_in_spanish(phone, bank_server) -> None:
+    device = phone()
+    page = device.page()
+    page.goto(f"{bank_server.url}/?lang=es#at={AT}")
+    wait_until(page, "window.geomapMessagesShown && window.geomapMessagesShown.lang === 'es'")
+    assert page.inner_text("#bank-title") == "Mensajes clave"
+    answer = httpx.get(f"{bank_server.url}/messages", params={"country": "BR", "lang": "es"})
+    assert [m["id"] for m in answer.json()["messages"]] == list(shown(page))
+    assert device.foreign(bank_server) == []
+
+
+def test_the_messages_stay_after_one_visit_without_connection(phone, bank_server) -> None:
+    device = phone(locale="pt-BR")
+    page = device.page()
+    page.goto(f"{bank_server.url}/?lang=pt#at={AT}")
+    wait_until(page, "window.geomapMessagesSaved === true", timeout_s=60)
+    wait_until(page, "window.geomapOfflineReady === true", timeout_s=60)
+    device.context.set_offline(True)
+    page.reload()
+    wait_until(page, "window.geomapMessagesShown && window.geomapMessagesShown.lang === 'pt'")
+    pt = expected("pt")
+    assert shown(page) == {fid: ["pt", title] for fid, title in pt.items()}
+    assert page.inner_text("#bank-status") == "Sem conexão: mensagens guardadas antes."
+    page.click("#bank-langs button[data-lang='es']")  # the other language was kept too
+    wait_until(page, "window.geomapMessagesShown.lang === 'es'")
+    assert shown(page) == {fid: ["es", title] for fid, title in expected("es").items()}
+    assert device.foreign(bank_server) == []
