@@ -137,3 +137,28 @@ def test_partners_propose_pathways_and_messages_and_officers_of_brazil_decide(
     rejected = store.reject(second.id, OFFICER_BR, "not for the public yet")
     assert (rejected.status, rejected.reason) == ("rejected", "not for the public yet")
     assert store.get(collection, item.id, ADMIN).version == 1
+
+
+def test_a_place_names_the_messages_of_its_sheet_by_id() -> None:
+    from geomap.errors import RegistryValidationError
+    from geomap.registry.validate import MAX_SHEET_MESSAGES, validate_place
+
+    data = json.loads((DATA / "porto_alegre" / "sample_registry.geojson").read_text())
+    feature = copy.deepcopy(data["features"][0])
+    feature["properties"]["messages"] = ["sample-br-msg-health", "sample-br-msg-gbv"]
+    assert validate_place(feature).properties["messages"] == [
+        "sample-br-msg-health",
+        "sample-br-msg-gbv",
+    ]
+    del feature["properties"]["messages"]
+    assert "messages" not in validate_place(feature).properties  # nothing picked: no member
+    for bad, why in (
+        (["not an id"], "not ids"),
+        (["a-1", "a-1"], "twice"),
+        ([f"m-{i}" for i in range(MAX_SHEET_MESSAGES + 1)], "at most"),
+    ):
+        feature["properties"]["messages"] = bad
+        with pytest.raises(RegistryValidationError) as info:
+            validate_place(feature)
+        fields = {p["field"]: p["message"] for p in info.value.problems}
+        assert why in fields["properties.messages"], fields

@@ -4,6 +4,7 @@ offline after one visit; no request to any other host."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -22,6 +23,11 @@ from tests.web.conftest import SAMPLE, wait_until
 
 AT = "-51.2177,-30.0346"  # the bus station, inside the Porto Alegre network (Brazil)
 MESSAGES = json.loads((DATA / "porto_alegre" / "sample_messages.geojson").read_text())
+SHEET_PLACE = "sample-poa-01"
+#: what its officers picked: one in force, then an expired one, a partners-only one,
+#: Colombia's and an id that never existed (all but the first left out of the printed sheet)
+PICKED = ["sample-br-msg-trafficking", "sample-br-msg-expired", "sample-br-msg-partners-border",
+          "sample-co-msg-documents", "never-existed"]  # fmt: skip
 
 
 def expected(lang: str) -> dict[str, str]:
@@ -42,7 +48,11 @@ def bank_server(tmp_path_factory) -> Iterator[Server]:
     network.meta["countries"] = ["BR"]  # as the demo and regional deployments set it
     saved = network.save(folder / "poa.npz")
     store = SQLiteStore(folder / "registry.sqlite")
-    store.import_places("places", validate_collection(SAMPLE), SYSTEM, "sample")
+    places = copy.deepcopy(SAMPLE)
+    for f in places["features"]:
+        if f["id"] == SHEET_PLACE:
+            f["properties"]["messages"] = PICKED
+    store.import_places("places", validate_collection(places), SYSTEM, "sample")
     messages = validate_collection(MESSAGES, validator=validate_message)
     store.import_places("messages", messages, SYSTEM, "sample")
     store.close()
@@ -113,3 +123,21 @@ def test_the_messages_stay_after_one_visit_without_connection(phone, bank_server
     wait_until(page, "window.geomapMessagesShown.lang === 'es'")
     assert shown(page) == {fid: ["es", title] for fid, title in expected("es").items()}
     assert device.foreign(bank_server) == []
+
+
+def test_the_printed_sheet_carries_the_messages_its_officers_picked(bank_server) -> None:
+    titles = {f["id"]: f["properties"]["title"] for f in MESSAGES["features"]}
+    pt = httpx.get(f"{bank_server.url}/places/{SHEET_PLACE}/sheet", params={"lang": "pt"})
+    assert pt.status_code == 200
+    assert 'data-id="sample-br-msg-trafficking"' in pt.text
+    assert titles["sample-br-msg-trafficking"]["pt"] in pt.text
+    es = httpx.get(f"{bank_server.url}/places/{SHEET_PLACE}/sheet", params={"lang": "es"}).text
+    assert titles["sample-br-msg-trafficking"]["es"] in es
+    for text in (pt.text, es):
+        assert text.count("<article") == 1
+        for left_out in PICKED[1:]:
+            assert left_out not in text
+        assert titles["sample-br-msg-partners-border"]["pt"] not in text
+    # a place whose officers picked none prints no message section
+    other = httpx.get(f"{bank_server.url}/places/sample-poa-02/sheet", params={"lang": "pt"}).text
+    assert "<article" not in other
