@@ -285,3 +285,26 @@ def test_rumours_are_recorded_and_counted_weekly_with_the_messages_answering_the
     assert hxl[1].startswith("#country+code")
     assert any(",deportation," in line and ",<5," in line for line in hxl[2:])
     assert_problem(get(server, "/reports/rumours", country="Brasil"), 400, "query.country")
+
+
+def test_the_new_collections_have_their_own_queryables_schemas_and_filters(server) -> None:
+    from geomap.registry.messages import RUMOUR_TOPICS, TOPICS
+    from geomap.registry.pathways import NEEDS
+
+    q = get(server, "/collections/messages/queryables").json()["properties"]
+    assert q["topic"]["enum"] == list(TOPICS)
+    assert q["answers"]["items"]["enum"] == list(RUMOUR_TOPICS)
+    assert "kind" not in q
+    p = get(server, "/collections/referral_pathways/queryables").json()["properties"]
+    assert p["need"]["enum"] == list(NEEDS)
+    assert p["valid_until"]["format"] == "date"
+    found = get(server, "/collections/messages/items",
+                filter="A_CONTAINS(answers, ('deportation'))").json()  # fmt: skip
+    assert [f["id"] for f in found["features"]] == ["sample-br-msg-deportation"]
+    assert found["features"][0]["geometry"] is None
+    assert_problem(get(server, "/collections/messages/items", filter="need = 'x'"), 400)
+    doc = get(server, "/api").json()
+    item = doc["paths"]["/collections/messages/items/{featureId}"]["get"]
+    assert "MessageFeature" in json.dumps(item["responses"]["200"])
+    body = doc["paths"]["/collections/referral_pathways/items"]["post"]["requestBody"]
+    assert "PathwayFeatureIn" in json.dumps(body)

@@ -162,3 +162,35 @@ def test_a_place_names_the_messages_of_its_sheet_by_id() -> None:
             validate_place(feature)
         fields = {p["field"]: p["message"] for p in info.value.problems}
         assert why in fields["properties.messages"], fields
+
+
+def test_cql2_filters_and_sorts_pathways_and_messages_on_both_stores(store: RegistryStore) -> None:
+    from geomap.registry.cql import parse_filter, parse_sortby
+    from geomap.registry.queryables import MESSAGES as MQ
+    from geomap.registry.queryables import PATHWAYS as PQ
+
+    for f in PATHWAY.values():
+        store.create(PATHWAYS, validate_pathway(f), ADMIN)
+    for f in MESSAGE.values():
+        store.create(MESSAGES, validate_message(f), ADMIN)
+
+    def ids(collection: str, text: str, queryables: Any, sortby: str = "") -> list[str]:
+        query = Query(limit=100, filter=parse_filter(text, "cql2-text", queryables),
+                      sortby=parse_sortby(sortby, queryables) if sortby else ())  # fmt: skip
+        return [r.id for r in store.query(collection, query, ADMIN)[0]]
+
+    want = sorted(k for k, f in PATHWAY.items() if f["properties"]["need"] == "child_protection")
+    assert want
+    assert ids(PATHWAYS, "need = 'child_protection'", PQ) == want
+    by_need = ids(PATHWAYS, "status = 'active'", PQ, "need")
+    needs = [PATHWAY[i]["properties"]["need"] for i in by_need]
+    assert needs == sorted(needs)
+    topic = "document_requirements"
+    answering = sorted(k for k, f in MESSAGE.items() if topic in f["properties"].get("answers", []))
+    assert len(answering) >= 2
+    assert ids(MESSAGES, "A_CONTAINS(answers, ('document_requirements'))", MQ) == answering
+    colombia = sorted(k for k, f in MESSAGE.items() if "CO" in f["properties"]["countries"])
+    assert ids(MESSAGES, "A_CONTAINS(countries, ('CO'))", MQ) == colombia
+    assert ids(MESSAGES, "topic = 'asylum' AND title_pt LIKE '%refúgio%'", MQ) == [
+        "sample-br-msg-asylum"
+    ]
