@@ -207,3 +207,40 @@ def messages_booklet(
     finally:
         store.close()
     out.print(f"booklet for {code} in {language} written to {write_booklet(output, html)}")
+
+
+@referrals_app.command("report")
+def report(
+    of: Annotated[str, typer.Option("--of", help="referrals or rumours.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="json, csv or hxl.")] = "hxl",
+    country: Annotated[str | None, typer.Option(help="Only this country's counts.")] = None,
+    view: ViewOpt = "public",
+) -> None:
+    """A monitoring report (counts under 5 shown as '<5'), as the API publishes it."""
+    from geomap import monitoring
+    from geomap.io import check_output, write_text
+    from geomap.messagebank import check_country
+
+    if of not in ("referrals", "rumours"):
+        raise typer.BadParameter("--of must be referrals or rumours")
+    if fmt not in ("json", "csv", "hxl"):
+        raise typer.BadParameter("--format must be json, csv or hxl")
+    code = check_country(country, field="--country") if country else None
+    check_output(output)
+    store = _open(load_settings())
+    try:
+        caller = view_caller(view, code)
+        table = (
+            monitoring.referrals_table(store, caller, country=code)
+            if of == "referrals"
+            else monitoring.rumours_table(store, caller, country=code, today=date.today())
+        )
+    finally:
+        store.close()
+    body, _ = table.render(fmt)
+    import json
+
+    text = json.dumps(body, ensure_ascii=False, indent=2) if isinstance(body, dict) else body
+    written = write_text(output, text)
+    out.print(f"{len(table.rows)} rows of the {of} report written to {written}", highlight=False)

@@ -107,3 +107,24 @@ def test_each_mistake_is_one_line(db: Path, args: list[str], words: str) -> None
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1, done.stderr
     assert words in done.stderr
+
+
+def test_report_writes_suppressed_counts_as_hxl(db: Path, tmp_path: Path) -> None:
+    from geomap.registry.access import SYSTEM
+    from geomap.registry.monitoring import RumourRow
+    from geomap.registry.store import open_store
+
+    store = open_store(db)
+    for _ in range(3):
+        store.record_rumour(RumourRow("job_offers", "BR", "", "2026-03-02"), SYSTEM)
+    store.close()
+    target = tmp_path / "rumours.csv"
+    done = geomap("referrals", "report", "--of", "rumours", "-o", str(target), db=db)
+    assert done.returncode == 0, done.stderr
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("#country+code")
+    row = next(line for line in lines if ",job_offers," in line)
+    assert ",<5," in row
+    assert "sample-br-msg-trafficking" in row  # the message answering job-offer rumours
+    bad = geomap("referrals", "report", "--of", "gossip", "-o", str(target), db=db)
+    assert bad.returncode == 2
