@@ -194,3 +194,25 @@ def test_cql2_filters_and_sorts_pathways_and_messages_on_both_stores(store: Regi
     assert ids(MESSAGES, "topic = 'asylum' AND title_pt LIKE '%refúgio%'", MQ) == [
         "sample-br-msg-asylum"
     ]
+
+
+def test_pathways_round_trip_through_a_geopackage_country_wide_ones_too(tmp_path) -> None:
+    from geomap.registry.collections import REFERRAL_PATHWAYS
+    from geomap.registry.transfer import read_geopackage, write_geopackage
+
+    validated = {fid: validate_pathway(f) for fid, f in PATHWAY.items()}
+    served = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": fid, "geometry": g, "properties": item.properties}
+            for fid, item in validated.items()
+            for g in [item.geometry()]
+        ],
+    }
+    path = write_geopackage(served, tmp_path / "pathways.gpkg", "referral_pathways")
+    back = read_geopackage(path, REFERRAL_PATHWAYS)
+    again = {f["id"]: validate_pathway(f) for f in back["features"]}
+    assert set(again) == set(validated)
+    assert again["sample-br-path-documentation"].geometry() is None
+    for fid, item in validated.items():
+        assert again[fid].properties == item.properties, fid
