@@ -19,7 +19,7 @@ from geomap.registry.validate import validate_collection
 from routing import network_from_file
 from tests.api.seed import Server
 from tests.paths import DATA, PORTO_ALEGRE_PBF
-from tests.web.conftest import SAMPLE, wait_until
+from tests.web.conftest import SAMPLE, axe_source, run_axe, small_targets, wait_until
 
 AT = "-51.2177,-30.0346"  # the bus station, inside the Porto Alegre network (Brazil)
 MESSAGES = json.loads((DATA / "porto_alegre" / "sample_messages.geojson").read_text())
@@ -141,3 +141,17 @@ def test_the_printed_sheet_carries_the_messages_its_officers_picked(bank_server)
     # a place whose officers picked none prints no message section
     other = httpx.get(f"{bank_server.url}/places/sample-poa-02/sheet", params={"lang": "pt"}).text
     assert "<article" not in other
+
+
+def test_the_panel_passes_axe_and_its_buttons_are_big_enough(phone, bank_server) -> None:
+    axe = axe_source()
+    device = phone(bypass_csp=True, locale="pt-BR")  # only so that the test can load axe
+    page = device.page()
+    page.goto(f"{bank_server.url}/?lang=pt#at={AT}")
+    wait_until(page, "window.geomapMessagesShown && window.geomapMessagesShown.count > 0")
+    page.locator("#bank").scroll_into_view_if_needed()
+    violations = [v for v in run_axe(page, axe) if any("bank" in str(n) for n in v["nodes"])]
+    assert violations == []
+    small = [b for b in small_targets(page) if "bank" in b["cls"]]
+    assert small == []
+    assert page.locator("#bank-langs button").count() >= 1
