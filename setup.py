@@ -22,7 +22,7 @@ setup(
     package_dir={"geomap_data": "data"},
     package_data={
         "geomap_data": data_files,
-        "geomap": ["py.typed"],
+        "geomap": ["py.typed", "templates/*"],
         "routing": ["corridors.geojson", "py.typed"],
         "api": ["py.typed", "page/static/*", "page/templates/*", "page/locales/*/LC_MESSAGES/*.po"],
     },

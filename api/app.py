@@ -24,7 +24,17 @@ from api import errors, page
 from api.collections import COLLECTIONS, CollectionSpec
 from api.limits import HeavyGate
 from api.middleware import BodySizeLimit, ResponseHeaders
-from api.routes import feedback, items, networks, ogc, proposals, transfer
+from api.routes import (
+    feedback,
+    items,
+    messages,
+    monitoring,
+    networks,
+    ogc,
+    proposals,
+    referrals,
+    transfer,
+)
 from api.routes import transit as transit_routes
 from geomap.service import open_services
 from geomap.settings import Settings
@@ -109,6 +119,9 @@ def create_app(
     app.include_router(feedback.router)
     app.include_router(transit_routes.router)
     app.include_router(networks.router)
+    app.include_router(referrals.router)
+    app.include_router(messages.router)
+    app.include_router(monitoring.router)
     page.install(app)  # the public map page's routes and static files
     errors.install_handlers(app)
     # added last = outermost: errors guard, then headers, then gzip, then the body limit

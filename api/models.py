@@ -12,6 +12,8 @@ from typing import Any, Literal
 from geojson_pydantic import MultiPolygon, Point, Polygon
 from pydantic import BaseModel, ConfigDict, Field
 
+from geomap.registry.messages import MessageProperties
+from geomap.registry.pathways import PathwayProperties
 from geomap.registry.risk import RiskZoneProperties
 from geomap.registry.validate import PlaceProperties
 from geomap.registry.verification import Status
@@ -130,6 +132,52 @@ class RiskZoneFeatureIn(_Feature):
     id: str | None = None
     geometry: Polygon | MultiPolygon
     properties: RiskZoneProperties
+
+
+class PathwayPropertiesOut(PathwayProperties):
+    """The properties of a referral pathway as served: as stored, plus its version number."""
+
+    version: int = Field(ge=1)
+
+
+class MessagePropertiesOut(MessageProperties):
+    """The properties of a key message as served: as stored, plus its version number."""
+
+    version: int = Field(ge=1)
+
+
+class PathwayFeature(_Feature):
+    """One pathway (``GET /collections/referral_pathways/items/{featureId}``); null: country."""
+
+    id: str
+    geometry: Polygon | MultiPolygon | None
+    properties: PathwayPropertiesOut
+    links: list[Link] | None = None
+
+
+class PathwayFeatureIn(_Feature):
+    """A pathway sent by a client (POST, PUT); ``geometry`` null for the whole country."""
+
+    id: str | None = None
+    geometry: Polygon | MultiPolygon | None
+    properties: PathwayProperties
+
+
+class MessageFeature(_Feature):
+    """One key message (``GET /collections/messages/items/{featureId}``): no location."""
+
+    id: str
+    geometry: None
+    properties: MessagePropertiesOut
+    links: list[Link] | None = None
+
+
+class MessageFeatureIn(_Feature):
+    """A key message sent by a client (POST, PUT): ``"geometry": null``."""
+
+    id: str | None = None
+    geometry: None
+    properties: MessageProperties
 
 
 class _Page(BaseModel):
@@ -256,3 +304,43 @@ class History(BaseModel):
     etag: str
     versions: list[HistoryVersion]
     links: list[Link]
+
+
+class PathwayCollection(_Page):
+    """A page of referral pathways."""
+
+    features: list[PathwayFeature]
+
+
+class MessageCollection(_Page):
+    """A page of key messages."""
+
+    features: list[MessageFeature]
+
+
+class PathwayImport(BaseModel):
+    """A FeatureCollection of referral pathways to import (each with its ``id``)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[PathwayFeatureIn]
+
+
+class MessageImport(BaseModel):
+    """A FeatureCollection of key messages to import (each with its ``id``)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[MessageFeatureIn]
+
+
+class PathwayExport(BaseModel):
+    """Every referral pathway the caller may see, as one RFC 7946 FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    features: list[PathwayFeature]
+
+
+class MessageExport(BaseModel):
+    """Every key message the caller may see, as one RFC 7946 FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    features: list[MessageFeature]

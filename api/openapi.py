@@ -92,6 +92,9 @@ def _downgrade_schema(schema: Any) -> Any:
         if isinstance(out.get(bound), int | float) and not isinstance(out.get(bound), bool):
             out[flag] = out.pop(bound)
             out[bound] = True
+    if out.get("type") == "null":  # only null (a message's geometry): 3.0 has no null type
+        out.pop("type")
+        out.update({"type": "object", "nullable": True, "enum": [None]})
     if isinstance(out.get("type"), list):
         types = [t for t in out["type"] if t != "null"]
         if len(types) < len(out["type"]):
@@ -173,6 +176,11 @@ _MODELS = (
     models.RiskZoneImport,
     models.PlaceExport,
     models.RiskZoneExport,
+    *(
+        getattr(models, f"{name}{part}")
+        for name in ("Pathway", "Message")
+        for part in ("FeatureIn", "Feature", "Collection", "Import", "Export")
+    ),
     models.ImportReport,
     models.Queryables,
     models.Problem,

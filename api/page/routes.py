@@ -349,7 +349,7 @@ def basemap_tile(
 @cache
 def _service_worker_text() -> str:
     digest = hashlib.sha256()
-    for name in ("app.js", "app.css", "icon.svg", "sw.js"):
+    for name in ("app.js", "messages.js", "app.css", "icon.svg", "sw.js"):
         digest.update((STATIC / name).read_bytes())
     return (STATIC / "sw.js").read_text().replace("__VERSION__", digest.hexdigest()[:12])
 

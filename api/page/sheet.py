@@ -176,6 +176,7 @@ def sheet(
                     "coordinates": [site.lon, site.lat],
                 }
             )
+    picked = sheet_messages(store, caller, props, language, today=date.today())
     country = content.contacts(settings.data_dir, language).get(props.get("country", ""))
     name = content.place_name(props, language)
     _ = lambda m: i18n.gettext(language, m)  # noqa: E731
@@ -205,12 +206,37 @@ def sheet(
             country=country,
             contact_labels=CONTACT_LABELS,
             contact=_shown_contact(props.get("contact") or {}),
+            messages=picked,
             svg=svg,
             qr=qr_svg(own_url),
             own_url=own_url,
         )
     )
     return html_response(html)
+
+
+def sheet_messages(
+    store: Any, caller: Any, props: dict[str, Any], lang: str, *, today: date
+) -> list[dict[str, Any]]:
+    """The key messages the place's officers picked (``messages``), as the sheet prints them.
+
+    Only messages the caller may see that are in force in the place's country today; any
+    other id (unknown, hidden, expired, another country's) is left out without a trace.
+    """
+    from geomap.registry.messages import in_force, shown
+
+    out = []
+    for fid in props.get("messages") or []:
+        try:
+            record = store.get("messages", fid, caller)
+        except NotFoundError:
+            continue
+        if record.retired or not in_force(
+            record.properties, country=str(props.get("country", "")), today=today
+        ):
+            continue
+        out.append(shown(record.id, record.properties, lang))
+    return out
 
 
 def _shown_contact(contact: dict[str, Any]) -> dict[str, Any]:

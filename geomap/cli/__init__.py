@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from geomap.cli import coverage, network, registry, serve, transit
+from geomap.cli import coverage, network, referrals, registry, serve, transit
 
 app = typer.Typer(
     help="geomap: walking networks, safe routes and support spaces along migration corridors.",
@@ -40,6 +40,8 @@ app.add_typer(network.app, name="network")
 app.add_typer(registry.registry_app, name="registry")
 app.add_typer(registry.token_app, name="token")
 app.add_typer(coverage.app, name="coverage")
+app.add_typer(referrals.referrals_app, name="referrals")
+app.add_typer(referrals.messages_app, name="messages")
 app.command()(serve.demo)
 app.command()(serve.serve)
 app.command()(network.route)

@@ -18,6 +18,8 @@ from pydantic import BaseModel
 
 from geomap.errors import NotFoundError, RegistryValidationError
 from geomap.registry import queryables
+from geomap.registry.messages import MessageProperties, validate_message
+from geomap.registry.pathways import PATHWAY_STATUSES, PathwayProperties, validate_pathway
 from geomap.registry.queryables import Queryable
 from geomap.registry.risk import RiskZoneProperties, validate_risk_zone
 from geomap.registry.store import Item
@@ -145,8 +147,57 @@ RISK_ZONES = CollectionRules(
     examples={"filter": "level = 'avoid' AND night_only = false", "sortby": "level,name"},
 )
 
+REFERRAL_PATHWAYS = CollectionRules(
+    id="referral_pathways",
+    title="Referral pathways",
+    description=(
+        "Integrated referral routes between support spaces for one need (GBV case management, "
+        "clinical management of rape, psychosocial support, child protection, legal aid, "
+        "documentation, shelter, health): the ordered steps, with contact, consent, "
+        "eligibility and hours, and the public entry points. The geometry is the area where "
+        "a pathway is in force (null: the whole country). A pathway is as hidden as its most "
+        "hidden step; /referrals shows each caller the steps they may see."
+    ),
+    geometry_types=("Polygon", "MultiPolygon"),
+    holds="a referral pathway (an area: a Polygon, a MultiPolygon or null)",
+    validator=validate_pathway,
+    model=PathwayProperties,
+    statuses=PATHWAY_STATUSES,
+    queryables=queryables.PATHWAYS,
+    parameters=("status", "country"),
+    schema="Pathway",
+    examples={
+        "filter": "need = 'gbv_case_management' AND status = 'active'",
+        "sortby": "need,name",
+    },
+)
+
+MESSAGES = CollectionRules(
+    id="messages",
+    title="Key messages",
+    description=(
+        "The common bank of key messages agreed between agencies (self-care, rights, asylum "
+        "and regularisation, trafficking, answers to rumours), in the languages people speak, "
+        "with the countries and dates where they are in force. No location: geometry is null."
+    ),
+    geometry_types=(),
+    holds='a key message (no location: "geometry": null)',
+    validator=validate_message,
+    model=MessageProperties,
+    export_formats=("geojson",),
+    queryables=queryables.MESSAGES,
+    parameters=("country",),
+    schema="Message",
+    examples={
+        "filter": "topic = 'trafficking' AND A_CONTAINS(countries, ('BR'))",
+        "sortby": "topic,title",
+    },
+)
+
 #: Every collection of the registry, by id.
-COLLECTIONS: Mapping[str, CollectionRules] = {r.id: r for r in (PLACES, RISK_ZONES)}
+COLLECTIONS: Mapping[str, CollectionRules] = {
+    r.id: r for r in (PLACES, RISK_ZONES, REFERRAL_PATHWAYS, MESSAGES)
+}
 
 
 def collection_rules(

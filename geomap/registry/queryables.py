@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from geomap.registry.messages import RUMOUR_TOPICS, TOPICS
+from geomap.registry.pathways import NEEDS, PATHWAY_STATUSES
 from geomap.registry.vocab import KINDS, POPULATIONS, SERVICES, STATUSES, VISIBILITIES, WHEELCHAIR
 
 Kind = Literal["string", "integer", "number", "boolean", "date", "timestamp"]
@@ -115,10 +117,43 @@ RISK_ZONES: Mapping[str, Queryable] = _table(
     Queryable("source", "string", ("source",), "Where the assessment comes from"),
 )
 
+PATHWAYS: Mapping[str, Queryable] = _table(
+    *COMMON,
+    Queryable("name", "string", ("name", "es"), "Name (Spanish)"),
+    Queryable("name_pt", "string", ("name", "pt"), "Name (Portuguese)"),
+    Queryable("name_en", "string", ("name", "en"), "Name (English)"),
+    Queryable("need", "string", ("need",), "The need it answers", enum=tuple(NEEDS)),
+    Queryable("status", "string", ("status",), "Active or suspended", enum=PATHWAY_STATUSES),
+    Queryable("admin1", "string", ("area", "admin1"), "First-level admin area it covers"),
+    Queryable("admin2", "string", ("area", "admin2"), "Second-level admin area it covers"),
+    Queryable("network", "string", ("area", "network"), "The walking network it covers"),
+    Queryable("valid_from", "date", ("valid_from",), "Start of validity"),
+    Queryable("valid_until", "date", ("valid_until",), "End of validity"),
+    Queryable("approved_by", "string", ("approved_by",), "Who approved it"),
+)
+
+MESSAGES: Mapping[str, Queryable] = _table(
+    *COMMON,
+    Queryable("topic", "string", ("topic",), "Topic of the message", enum=tuple(TOPICS)),
+    Queryable("title", "string", ("title", "es"), "Title (Spanish)"),
+    Queryable("title_pt", "string", ("title", "pt"), "Title (Portuguese)"),
+    Queryable("title_en", "string", ("title", "en"), "Title (English)"),
+    Queryable("countries", "string", ("countries",), "Countries where it applies", array=True),
+    Queryable("agencies", "string", ("agencies",), "Source agencies", array=True),
+    Queryable("approved_by", "string", ("approved_by",), "Who approved it"),
+    Queryable("valid_from", "date", ("valid_from",), "Start of validity"),
+    Queryable("valid_until", "date", ("valid_until",), "End of validity"),
+    Queryable(
+        "answers", "string", ("answers",), "Rumour topics it answers", True, tuple(RUMOUR_TOPICS)
+    ),
+)
+
 #: The queryables of every collection, by collection id.
 QUERYABLES: Mapping[str, Mapping[str, Queryable]] = {
     "places": PLACES,
     "risk_zones": RISK_ZONES,
+    "referral_pathways": PATHWAYS,
+    "messages": MESSAGES,
 }
 
 

@@ -275,7 +275,14 @@ def write_geopackage(collection: dict[str, Any], path: Path, layer: str) -> Path
             k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
             for k, v in f["properties"].items()
         }
-        rows.append({"id": f["id"], **props, "geometry": shapely.geometry.shape(f["geometry"])})
+        shape = f.get("geometry")  # null (a country-wide pathway) stays an empty geometry cell
+        rows.append(
+            {
+                "id": f["id"],
+                **props,
+                "geometry": None if shape is None else shapely.geometry.shape(shape),
+            }
+        )
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     if frame.empty:
         frame = gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))

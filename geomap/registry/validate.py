@@ -46,6 +46,8 @@ SERVED_PROPERTIES = ("version", "verification")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
+#: How many key messages a place's printed sheet carries at most.
+MAX_SHEET_MESSAGES = 6
 
 
 def parse_json(data: bytes | str, *, what: str = "body") -> Any:
@@ -163,6 +165,20 @@ class PlaceProperties(BaseModel):
     verified_by: ShortText | None = None
     source: LongText | None = None
     sample: StrictBool = False
+    #: ids of key messages (``messages`` collection) its officers picked for its printed sheet
+    messages: list[str] | None = Field(default=None, max_length=MAX_SHEET_MESSAGES)
+
+    @field_validator("messages")
+    @classmethod
+    def _messages(cls, values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return None
+        bad = [f"{geo.clip(v)} (item {i})" for i, v in enumerate(values) if not ID_PATTERN.match(v)]
+        if bad:
+            raise ValueError(f"must be ids of key messages; not ids: {', '.join(bad)}")
+        if len(set(values)) < len(values):
+            raise ValueError("names a message twice")
+        return values
 
     @field_validator("verified_at", mode="before")
     @classmethod

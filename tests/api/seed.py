@@ -68,7 +68,8 @@ def feature(
 class Hidden:
     """A record the public must never see: its id, name and coordinate strings.
 
-    ``seen_by`` lists the token roles that may see it.
+    ``seen_by`` lists the token roles that may see it. Records without a location (messages,
+    a step of a pathway) have empty coordinates.
     """
 
     id: str
@@ -76,6 +77,7 @@ class Hidden:
     lon: str
     lat: str
     seen_by: tuple[str, ...] = ()
+    collection: str = "places"  # "" for what is no record of its own (a step of a pathway)
 
 
 @dataclass
@@ -136,6 +138,75 @@ RETIRED = ("br-retired-x", "Espaço Retirado Antigo", -51.2634567, -30.0134567)
 # public now; its first version was restricted, at other coordinates and under another name
 ONCE_RESTRICTED = ("co-once-x", "Casa Secreta Primeira", -72.5034567, 7.8834567)
 
+# pathways: Brazil's GBV pathway (restricted: its second step is the restricted place) shows
+# the public its first step and the hotline only; Colombia's is partners-only through and
+# through (the public sees nothing of it)
+HOTLINE = {"organization": "Linea Publica 180", "contact": {"phone": "180"}, "hours": "24/7"}
+GBV_PATHWAY = {
+    "type": "Feature",
+    "id": "br-gbv-path-x",
+    "geometry": None,
+    "properties": {
+        "name": {"es": "Ruta VBG Restringida Sentinela"},
+        "need": "gbv_case_management",
+        "country": "BR",
+        "steps": [
+            {"id": "acogida", "place": "br-01", "consent": "verbal", "visibility": "public"},
+            {"id": "casa-segura-x", "place": "br-restricted-x", "consent": "written",
+             "procedure": "Procedimiento Secreto Sentinela", "visibility": "restricted"},
+        ],
+        "entry_points": [HOTLINE],
+        "visibility": "restricted",
+    },
+}  # fmt: skip
+HIDDEN_AREA = (-72.4712345, 7.8612345)
+PARTNERS_PATHWAY = {
+    "type": "Feature",
+    "id": "co-path-x",
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [[  # a triangle with the secret point on its long side
+            [HIDDEN_AREA[0] - 0.2, HIDDEN_AREA[1] - 0.2],
+            [HIDDEN_AREA[0] + 0.2, HIDDEN_AREA[1] - 0.2],
+            [HIDDEN_AREA[0] + 0.2, HIDDEN_AREA[1] + 0.2],
+            [HIDDEN_AREA[0], HIDDEN_AREA[1]],
+            [HIDDEN_AREA[0] - 0.2, HIDDEN_AREA[1] - 0.2],
+        ]],
+    },
+    "properties": {
+        "name": {"es": "Ruta Oculta Sentinela"},
+        "need": "gbv_case_management",
+        "country": "CO",
+        "steps": [{"id": "aliado", "place": "co-partners-x", "consent": "verbal"}],
+        "visibility": "partners",
+    },
+}  # fmt: skip
+
+
+def message(fid: str, title: str, visibility: str, country: str = "BR") -> dict[str, Any]:
+    """A key message in Spanish and Portuguese."""
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": None,
+        "properties": {
+            "topic": "rights",
+            "title": {"es": title, "pt": title},
+            "text": {"es": f"{title}: texto.", "pt": f"{title}: texto."},
+            "country": country,
+            "agencies": ["ACNUR"],
+            "approved_by": "GT",
+            "answers": ["service_costs"],
+            "visibility": visibility,
+        },
+    }
+
+
+MESSAGES = [message("br-msg-public", "Mensaje Publico Uno", "public"),
+            message("co-msg-public", "Mensaje Publico Dos", "public", "CO")]  # fmt: skip
+PARTNERS_MESSAGE = message("br-msg-x", "Mensaje Reservado Sentinela", "partners")
+PARTNERS_MESSAGE["properties"]["answers"] = ["border_closure"]  # rumours seeded for it
+
 
 def seed(db: Path) -> Seeded:
     """Fill a new registry database and create one token per role."""
@@ -175,8 +246,40 @@ def seed(db: Path) -> Seeded:
     out.public[fid] = now_public
     # the id of this one is public now: only its old name and coordinates are secret
     out.hidden.append(Hidden("", name, f"{lon}", f"{lat}", ("officer-co",)))
+    seed_pathways_and_messages(store, out)
     store.close()
     return out
+
+
+def seed_pathways_and_messages(store: SQLiteStore, out: Seeded) -> None:
+    """The pathways and messages of the seed, and what of them is hidden from whom."""
+    from geomap.registry.messages import validate_message
+    from geomap.registry.pathways import validate_pathway
+
+    for f in (GBV_PATHWAY, PARTNERS_PATHWAY):
+        store.create("referral_pathways", validate_pathway(f), SYSTEM, "seed")
+    for f in (*MESSAGES, PARTNERS_MESSAGE):
+        store.create("messages", validate_message(f), SYSTEM, "seed")
+    from geomap.registry.monitoring import ReferralRow, RumourRow
+
+    for f, times in ((GBV_PATHWAY, 7), (PARTNERS_PATHWAY, 2)):  # logs of hidden pathways
+        p = f["properties"]
+        row = ReferralRow(f["id"], p["need"], p["country"], "", "2026-03", "everyone",
+                          p["steps"][0]["id"])  # fmt: skip
+        for _ in range(times):
+            store.record_referral(row, SYSTEM)
+    for topic in PARTNERS_MESSAGE["properties"]["answers"]:
+        for _ in range(6):
+            store.record_rumour(RumourRow(topic, "BR", "", "2026-03-02"), SYSTEM)
+    partners = ("partner", "officer-br", "officer-co")
+    out.hidden += [
+        Hidden("br-gbv-path-x", "Ruta VBG Restringida Sentinela", "", "", ("officer-br",),
+               "referral_pathways"),
+        Hidden("casa-segura-x", "Procedimiento Secreto Sentinela", "", "", ("officer-br",), ""),
+        Hidden("co-path-x", "Ruta Oculta Sentinela", f"{HIDDEN_AREA[0]}", f"{HIDDEN_AREA[1]}",
+               partners, "referral_pathways"),
+        Hidden("br-msg-x", "Mensaje Reservado Sentinela", "", "", partners, "messages"),
+    ]  # fmt: skip
 
 
 def dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:

@@ -52,7 +52,9 @@ def owslib_headers(monkeypatch):
 def test_owslib_reads_exactly_the_public_records(server, seeded, owslib_headers) -> None:
     expected = visible(seeded)
     service = Features(server.url)
-    assert service.feature_collections() == ["places", "risk_zones"]
+    assert service.feature_collections() == [
+        "places", "risk_zones", "referral_pathways", "messages"
+    ]
     assert "conformsTo" in service.conformance()
     assert service.api()["openapi"].startswith("3.0")
     info = service.collection("places")

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from geomap.registry.pathways import NEEDS
 from geomap.registry.vocab import KINDS, SERVICES, STATUSES
-from tests.api.seed import PUBLIC, assert_problem
+from tests.api.seed import CUCUTA, HIDDEN_AREA, PORTO_ALEGRE, PUBLIC, assert_problem
 
 PROBE_AGENT = "leak-probe-agent/7.3"
 PROBE_BBOX = "-51.98765431,-30.98765431,-50.12345671,-29.12345671"
@@ -26,7 +27,8 @@ def forbidden_for(seeded, role: str) -> list[tuple[str, str]]:
     for hidden in seeded.hidden:
         if role in hidden.seen_by:
             continue
-        out += [("name", hidden.name), ("lon", hidden.lon), ("lat", hidden.lat)]
+        out.append(("name", hidden.name))
+        out += [(k, v) for k, v in (("lon", hidden.lon), ("lat", hidden.lat)) if v]
         if hidden.id:
             out.append(("id", hidden.id))
     return out
@@ -41,7 +43,7 @@ def public_paths(client, seeded) -> list[str]:
     paths += [f"{items}?kind={k}" for k in KINDS]
     paths += [f"{items}?status={s}" for s in STATUSES]
     paths += [f"{items}?services={s}&limit=1000" for s in SERVICES]
-    for hidden in seeded.hidden:  # tight boxes around every hidden point
+    for hidden in (h for h in seeded.hidden if h.lon):  # tight boxes around every hidden point
         lon, lat = float(hidden.lon), float(hidden.lat)
         paths.append(f"{items}?bbox={lon - 0.001},{lat - 0.001},{lon + 0.001},{lat + 0.001}")
     paths.append(f"{items}?bbox={PROBE_BBOX}")
@@ -55,6 +57,42 @@ def public_paths(client, seeded) -> list[str]:
     for fid in [*ids, *(h.id for h in seeded.hidden if h.id), "never-existed"]:
         paths += [f"{items}/{fid}", f"{items}/{fid}/history"]
     paths += ["/collections/nothing", "/collections/nothing/items", "/no/such/path"]
+    paths += [f"/collections/places/export?f={f}" for f in ("geojson", "hxl")]
+    return paths + record_paths(client, seeded) + referral_paths(client, seeded)
+
+
+def record_paths(client, seeded) -> list[str]:
+    """The pathways and messages collections: lists, filters, items, histories, exports."""
+    paths = []
+    for collection in ("referral_pathways", "messages"):
+        base = f"/collections/{collection}"
+        paths += [base, f"{base}/items", f"{base}/items?limit=1000", f"{base}/export?f=geojson"]
+        paths += [f"{base}/items?bbox=-180,-90,180,90", f"{base}/items?bbox={PROBE_BBOX}"]
+        paths += [f"{base}/items?country={c}" for c in ("BR", "CO")]
+        ids = [f["id"] for f in client.get(f"{base}/items?limit=1000").json()["features"]]
+        hidden = [h.id for h in seeded.hidden if h.collection == collection]
+        for fid in [*ids, *hidden, "never-existed"]:
+            paths += [f"{base}/items/{fid}", f"{base}/items/{fid}/history"]
+    return paths
+
+
+def referral_paths(client, seeded) -> list[str]:
+    """Referral answers for every need at every point (hidden ones too) and from every place."""
+    points = [PORTO_ALEGRE, CUCUTA, HIDDEN_AREA, *(f["geometry"]["coordinates"] for f in PUBLIC)]
+    points += [(float(h.lon), float(h.lat)) for h in seeded.hidden if h.lon]
+    paths = [f"/referrals?need={n}&at={lon},{lat}" for n in NEEDS for lon, lat in points]
+    paths += [f"/referrals?need=gbv_case_management&at={lon},{lat}&time=2026-03-02T03:00"
+              for lon, lat in points]  # fmt: skip
+    places = [f["id"] for f in PUBLIC] + [h.id for h in seeded.hidden if h.collection == "places"]
+    paths += [f"/referrals?need=gbv_case_management&from_place={p}" for p in places if p]
+    paths += ["/referrals?need=gbv_case_management&from_place=never-existed"]
+    for country in ("BR", "CO", "VE"):
+        for lang in ("es", "pt", "en", "guc"):
+            paths += [f"/messages?country={country}&lang={lang}"]
+            paths += [f"/messages/booklet?country={country}&lang={lang}"]
+    for report in ("referrals", "rumours"):  # monitoring reports: hidden pathways left out
+        for fmt in ("json", "csv", "hxl"):
+            paths += [f"/reports/{report}?f={fmt}", f"/reports/{report}?f={fmt}&country=BR"]
     return paths
 
 
@@ -96,17 +134,49 @@ def test_writes_refused_to_the_public_show_nothing_hidden(clients, seeded) -> No
 def test_hidden_items_answer_exactly_like_missing_ones(clients, seeded) -> None:
     client = clients["anonymous"]
     for hidden in seeded.hidden:
-        if not hidden.id:
+        if not hidden.id or not hidden.collection:
             continue
+        base = f"/collections/{hidden.collection}/items"
         for suffix in ("", "/history"):
-            got = client.get(f"/collections/places/items/{hidden.id}{suffix}")
-            missing = client.get(f"/collections/places/items/never-existed{suffix}")
+            got = client.get(f"{base}/{hidden.id}{suffix}")
+            missing = client.get(f"{base}/never-existed{suffix}")
             assert_problem(got, 404)
             assert got.text.replace(hidden.id, "never-existed") == missing.text
             varying = {"content-length", "date"}  # the date may tick between the two requests
             assert {k: v for k, v in got.headers.items() if k not in varying} == {
                 k: v for k, v in missing.headers.items() if k not in varying
             }
+
+
+def test_a_hidden_place_to_refer_from_answers_like_a_missing_one(clients, seeded) -> None:
+    client = clients["anonymous"]
+    url = "/referrals?need=gbv_case_management&from_place="
+    missing = client.get(f"{url}never-existed")
+    assert_problem(missing, 404)
+    for hidden in (h for h in seeded.hidden if h.collection == "places" and h.id):
+        got = client.get(f"{url}{hidden.id}")
+        assert got.text.replace(hidden.id, "never-existed") == missing.text
+
+
+def test_the_public_gets_the_first_step_and_the_hotline_of_the_restricted_pathway(
+    clients,
+) -> None:
+    answer = clients["anonymous"].get(
+        "/referrals", params={"need": "gbv_case_management", "at": f"{PORTO_ALEGRE[0]},"
+                              f"{PORTO_ALEGRE[1]}"}
+    ).json()  # fmt: skip
+    shown = [(f["properties"]["role"], f["properties"].get("step")) for f in answer["features"]]
+    assert shown == [("step", 1), ("entry_point", None)]
+    assert answer["features"][0]["properties"]["place"]["id"] == "br-01"
+    assert answer["features"][1]["properties"]["organization"] == "Linea Publica 180"
+    assert answer["pathway"] is None
+    officer = clients["officer-br"].get(
+        "/referrals", params={"need": "gbv_case_management", "at": f"{PORTO_ALEGRE[0]},"
+                              f"{PORTO_ALEGRE[1]}"}
+    ).json()  # fmt: skip
+    assert [f["properties"].get("id") for f in officer["features"]] == [
+        "acogida", "casa-segura-x", None
+    ]
 
 
 def test_counts_and_extents_leave_hidden_records_out(clients, seeded) -> None:

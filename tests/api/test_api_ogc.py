@@ -88,8 +88,10 @@ def test_api_is_a_valid_openapi_30_document(anonymous) -> None:
 def test_collections_and_collection_show_the_public_extent(anonymous) -> None:
     listing = anonymous.get("/collections").json()
     CollectionList.model_validate(listing)
-    places, zones = listing["collections"]
-    assert zones["id"] == "risk_zones"
+    places, zones, pathways, messages = listing["collections"]
+    assert [zones["id"], pathways["id"], messages["id"]] == [
+        "risk_zones", "referral_pathways", "messages"
+    ]
     assert "extent" not in zones  # no risk zone in this database
     one = anonymous.get("/collections/places").json()
     CollectionInfo.model_validate(one)

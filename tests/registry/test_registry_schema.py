@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,7 +48,7 @@ def test_a_version_one_sqlite_file_is_migrated(tmp_path: Path) -> None:
     _version_one_file(path)
     store = open_store(path)
     try:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert store.collection_version(C) == 2
         assert store.get(C, "old-1", ADMIN).version == 2
         # visibility of the history now works in SQL from the migrated columns
@@ -58,10 +60,14 @@ def test_a_version_one_sqlite_file_is_migrated(tmp_path: Path) -> None:
         assert r.version == 3
         assert store.collection_version(C) == 3
         assert proposals_and_feedback_work(store)
+        from geomap.registry.monitoring import RumourRow
+
+        store.record_rumour(RumourRow("deportation", "BR", "", "2026-03-02"), ADMIN)
+        assert store.rumour_counts() == [("BR", "", "2026-03-02", "deportation", 1)]
     finally:
         store.close()
     again = open_store(path)  # opening a current file changes nothing
-    assert again.schema_version() == 2
+    assert again.schema_version() == 3
     again.close()
 
 
@@ -136,3 +142,41 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
         PostGISStore("postgresql://u:secret@127.0.0.1:1/x", timeout_s=1)
     assert "secret" not in str(info.value)
     assert "u:***@127.0.0.1:1" in str(info.value)
+
+
+def test_a_version_two_postgis_database_is_migrated_to_hold_records_without_geometry(
+    pg_cluster: Any,
+) -> None:
+    import psycopg
+
+    from geomap.registry.messages import validate_message
+    from geomap.registry.monitoring import RumourRow
+    from geomap.registry.store.postgis import _SCHEMA_V2
+    from tests.paths import DATA
+
+    url = str(pg_cluster.new_database())
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        for statement in _SCHEMA_V2.split(";\n"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(
+            "INSERT INTO records (collection, id, version, etag, visibility, country, "
+            "properties, geometry, minx, miny, maxx, maxy, updated_at, updated_by, geom) "
+            "VALUES ('places', 'old-1', 1, 'e1', 'public', 'CO', '{}', "
+            "'{\"type\":\"Point\",\"coordinates\":[-74.1,4.6]}', -74.1, 4.6, -74.1, 4.6, 't', "
+            "'someone', ST_SetSRID(ST_MakePoint(-74.1, 4.6), 4326))"
+        )
+    store = open_store(url)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        features = json.loads(
+            (DATA / "porto_alegre" / "sample_messages.geojson").read_text(encoding="utf-8")
+        )["features"]
+        store.create("messages", validate_message(features[0]), ADMIN)
+        assert store.get("messages", features[0]["id"], ANONYMOUS).geometry is None
+        assert store.extent("messages", ADMIN) is None
+        store.record_rumour(RumourRow("deportation", "BR", "", "2026-03-02"), ADMIN)
+        assert store.rumour_counts() == [("BR", "", "2026-03-02", "deportation", 1)]
+    finally:
+        store.close()

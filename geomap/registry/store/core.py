@@ -267,7 +267,7 @@ class SQLCore(ABC):
         with self._reading() as cur:
             row = cur.one(
                 "SELECT MIN(r.minx) AS w, MIN(r.miny) AS s, MAX(r.maxx) AS e, MAX(r.maxy) AS n "
-                f"FROM records r WHERE {where}",
+                f"FROM records r WHERE {where} AND r.minx <= r.maxx",  # not NO_BOUNDS
                 args,
             )
         if row is None or row["w"] is None:

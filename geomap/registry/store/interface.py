@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from geomap.registry.access import Caller
+from geomap.registry.monitoring import ReferralRow, RumourRow
 from geomap.registry.store.records import (
     BBox,
     Feedback,
@@ -137,6 +138,25 @@ class RegistryStore(Protocol):
 
     def list_feedback(self, caller: Caller, *, country: str | None = None) -> list[Feedback]:
         """Reports about places of the caller's countries (officers, admins)."""
+        ...
+
+    # ---------------------------------------------------------------- monitoring
+    def record_referral(self, row: ReferralRow, caller: Caller) -> None:
+        """Keep one referral made, reduced to what reports need (partners and up)."""
+        ...
+
+    def record_rumour(self, row: RumourRow, caller: Caller) -> None:
+        """Keep one rumour heard: topic, country, area, week (partners and up)."""
+        ...
+
+    def referral_counts(
+        self, *, country: str | None = None
+    ) -> list[tuple[str, str, str, str, str, int]]:
+        """Unsuppressed counts per pathway, country, area, month and population."""
+        ...
+
+    def rumour_counts(self, *, country: str | None = None) -> list[tuple[str, str, str, str, int]]:
+        """Unsuppressed counts per country, area, week and topic."""
         ...
 
     # ---------------------------------------------------------------- tokens

@@ -26,6 +26,7 @@ from geomap.errors import RegistrySchemaError, ServiceUnavailableError
 from geomap.registry.store.core import Cursor, Row
 from geomap.registry.store.feedback import FeedbackMixin
 from geomap.registry.store.imports import ImportsMixin
+from geomap.registry.store.monitoring import MonitoringMixin
 from geomap.registry.store.proposals import ProposalsMixin
 from geomap.registry.store.records import BBox
 from geomap.registry.store.schema import SCHEMA_VERSION, check_version
@@ -117,8 +118,33 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_by_country ON feedback (country);
 """
 
+#: Migration 2 -> 3: records without geometry (``geom`` NULL, which GiST leaves out) and the
+#: monitoring tables (no personal data; see :mod:`geomap.registry.monitoring`).
+_MIGRATE_2_TO_3 = """
+ALTER TABLE records ALTER COLUMN geom DROP NOT NULL;
+CREATE TABLE referral_logs (
+    id BIGSERIAL PRIMARY KEY,
+    pathway TEXT NOT NULL,
+    need TEXT NOT NULL,
+    country TEXT NOT NULL,
+    area TEXT NOT NULL,
+    month TEXT NOT NULL,
+    population TEXT NOT NULL,
+    to_step TEXT NOT NULL
+);
+CREATE INDEX referral_logs_by_country ON referral_logs (country, month);
+CREATE TABLE rumours (
+    id BIGSERIAL PRIMARY KEY,
+    topic TEXT NOT NULL,
+    country TEXT NOT NULL,
+    area TEXT NOT NULL,
+    week TEXT NOT NULL
+);
+CREATE INDEX rumours_by_country ON rumours (country, week);
+"""
+
 #: Each step takes the PostGIS schema from version ``n`` to ``n + 1`` (it starts at 2).
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {2: _MIGRATE_2_TO_3}
 
 
 def redact(url: str) -> str:
@@ -144,7 +170,7 @@ class _PGCursor:
         self.conn.execute(sql.replace("?", "%s"), tuple(args))
 
 
-class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
+class PostGISStore(ProposalsMixin, FeedbackMixin, MonitoringMixin, ImportsMixin, TokensMixin):
     """The registry in a PostgreSQL database with PostGIS.
 
     Parameters
@@ -244,7 +270,7 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
                         cur.run(statement)
                 found = 2
             check_version(found, where=redact(self.url))
-            while found < SCHEMA_VERSION:  # pragma: no cover - no PostGIS migration yet
+            while found < SCHEMA_VERSION:
                 for statement in MIGRATIONS[found].split(";\n"):
                     if statement.strip():
                         cur.run(statement)
@@ -308,7 +334,10 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
 
     # ------------------------------------------------------------------ spatial index
     def _spatial(self, geometry: str) -> tuple[str, str, list[Any]]:
-        return ", geom", ", ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)", [geometry]
+        # "null" (a record without geometry) becomes a NULL geom, which the GiST index skips
+        return ", geom", ", ST_SetSRID(ST_GeomFromGeoJSON(NULLIF(?::text, 'null')), 4326)", [
+            geometry
+        ]
 
     def _bbox_source(self, bbox: BBox) -> tuple[str, str, list[Any]]:
         # the GiST index finds candidates; the exact bounds in the shared WHERE decide
@@ -317,7 +346,7 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
     def integrity_check(self) -> str:
         """``ok`` when every record is in the spatial index and has its current version."""
         with self._transaction("check") as cur:
-            total = cur.one("SELECT count(*) AS n FROM records")
+            total = cur.one("SELECT count(*) AS n FROM records WHERE geom IS NOT NULL")
             cur.run("SET LOCAL enable_seqscan = off")
             indexed = cur.one(
                 "SELECT count(*) AS n FROM records "

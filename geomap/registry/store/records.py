@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -234,8 +235,15 @@ def check_if_match(given: str, current: str, fid: str) -> None:
         )
 
 
-def bounds(geometry: dict[str, Any]) -> BBox:
-    """Bounding box of a GeoJSON Point or (Multi)Polygon."""
+#: The bounds of a record without geometry (``"geometry": null``, RFC 7946 §3.2): an empty box
+#: that no bbox query matches, kept out of the spatial index and left out of extents.
+NO_BOUNDS: BBox = (math.inf, math.inf, -math.inf, -math.inf)
+
+
+def bounds(geometry: dict[str, Any] | None) -> BBox:
+    """Bounding box of a GeoJSON Point or (Multi)Polygon; :data:`NO_BOUNDS` for null."""
+    if geometry is None:
+        return NO_BOUNDS
 
     def points(coords: Any) -> Iterator[Sequence[float]]:
         if coords and isinstance(coords[0], int | float):

@@ -11,6 +11,9 @@ Versions:
 2. ``schema_version``; ``collection_versions``; each version row keeps its own visibility and
    country (visibility of the history in SQL) and who proposed it; ``proposals``;
    ``feedback``. The PostGIS schema starts here.
+3. Records without geometry (``"geometry": null``: messages, country-wide pathways): on
+   PostGIS ``geom`` may be NULL (SQLite needed no change: such records stay out of the
+   R*Tree); ``referral_logs`` and ``rumours`` for monitoring, with no personal data.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 from geomap.errors import RegistrySchemaError
 
 #: The schema version this geomap writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def check_version(found: int, *, where: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from geomap.registry.store.core import Cursor, Row
 from geomap.registry.store.feedback import FeedbackMixin
 from geomap.registry.store.imports import ImportsMixin
+from geomap.registry.store.monitoring import MonitoringMixin
 from geomap.registry.store.proposals import ProposalsMixin
 from geomap.registry.store.records import BBox
 from geomap.registry.store.schema import SCHEMA_VERSION, check_version
@@ -119,8 +120,34 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_by_country ON feedback (country);
 """
 
+#: Migration 2 -> 3: monitoring tables (no personal data; see
+#: :mod:`geomap.registry.monitoring`). Records without geometry need no change here: they
+#: keep ``"null"`` as geometry and stay out of the R*Tree.
+_MIGRATE_2_TO_3 = """
+CREATE TABLE referral_logs (
+    id INTEGER PRIMARY KEY,
+    pathway TEXT NOT NULL,
+    need TEXT NOT NULL,
+    country TEXT NOT NULL,
+    area TEXT NOT NULL,
+    month TEXT NOT NULL,
+    population TEXT NOT NULL,
+    to_step TEXT NOT NULL
+);
+CREATE INDEX referral_logs_by_country ON referral_logs (country, month);
+CREATE TABLE rumours (
+    id INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    country TEXT NOT NULL,
+    area TEXT NOT NULL,
+    week TEXT NOT NULL
+);
+CREATE INDEX rumours_by_country ON rumours (country, week);
+UPDATE schema_version SET version = 3;
+"""
+
 #: Each step takes the schema from version ``n`` to ``n + 1``.
-MIGRATIONS = {1: _MIGRATE_1_TO_2}
+MIGRATIONS = {1: _MIGRATE_1_TO_2, 2: _MIGRATE_2_TO_3}
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:
@@ -148,7 +175,7 @@ class _SQLiteCursor:
         self.db.execute(sql, tuple(args))
 
 
-class SQLiteStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
+class SQLiteStore(ProposalsMixin, FeedbackMixin, MonitoringMixin, ImportsMixin, TokensMixin):
     """The registry in one SQLite file.
 
     Parameters
@@ -243,14 +270,11 @@ class SQLiteStore(ProposalsMixin, FeedbackMixin, ImportsMixin, TokensMixin):
 
     def _indexed(self, cur: Cursor, rid: int, box: BBox, *, new: bool) -> None:
         west, south, east, north = box
-        if new:
+        if not new:  # delete and reinsert: the record may have gained or lost its geometry
+            cur.send("DELETE FROM records_rtree WHERE rid = ?", (rid,))
+        if west <= east:  # records without geometry (NO_BOUNDS) stay out of the spatial index
             cur.send(
                 "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)", (rid, west, east, south, north)
-            )
-        else:
-            cur.send(
-                "UPDATE records_rtree SET minx = ?, maxx = ?, miny = ?, maxy = ? WHERE rid = ?",
-                (west, east, south, north, rid),
             )
 
     def _bbox_source(self, bbox: BBox) -> tuple[str, str, list[Any]]:
