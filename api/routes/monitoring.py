@@ -63,7 +63,11 @@ def _answer(table: Table, fmt: str, name: str) -> Response:
     return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 
-@router.get("/reports/referrals", summary="Referrals per pathway, area and month (<5 hidden)")
+@router.get(
+    "/reports/referrals",
+    summary="Referrals per pathway, area and month (<5 hidden)",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 async def referrals_report(
     *, store: Store, caller: AnyCaller, f: Format = "json", country: CountryFilter = None
 ) -> Response:
@@ -73,7 +77,11 @@ async def referrals_report(
     return _answer(table, f, "referrals")
 
 
-@router.get("/reports/rumours", summary="Rumours per topic and week (<5 hidden)")
+@router.get(
+    "/reports/rumours",
+    summary="Rumours per topic and week (<5 hidden)",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 async def rumours_report(
     *, store: Store, caller: AnyCaller, f: Format = "json", country: CountryFilter = None
 ) -> Response:
