@@ -27,6 +27,7 @@ OPENAPI_VERSION = "3.0.3"
 _REF = "#/components/schemas/{model}"
 _SCHEMA_KEYS = ("items", "not", "additionalProperties")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_NULL = {"type": "null"}
 
 #: Error answers every operation may give, and those of changes only.
 _READ_ERRORS = {
@@ -75,7 +76,8 @@ def _downgrade_schema(schema: Any) -> Any:
         out["properties"] = {k: _downgrade_schema(v) for k, v in out["properties"].items()}
     for key in _SCHEMA_LISTS:
         if isinstance(out.get(key), list):
-            out[key] = [_downgrade_schema(s) for s in out[key]]
+            # a bare null among options is nullable (below), not a null-only schema
+            out[key] = [s if s == _NULL else _downgrade_schema(s) for s in out[key]]
     if "prefixItems" in out:  # a tuple: 3.0 has arrays of one item schema only
         items = [_downgrade_schema(s) for s in out.pop("prefixItems")]
         bare = [{k: v for k, v in i.items() if k not in ("title", "description")} for i in items]
@@ -105,8 +107,8 @@ def _downgrade_schema(schema: Any) -> Any:
             out["anyOf"] = [{"type": t} for t in types]
     for key in ("anyOf", "oneOf"):
         options = out.get(key)
-        if isinstance(options, list) and {"type": "null"} in options:
-            rest = [o for o in options if o != {"type": "null"}]
+        if isinstance(options, list) and _NULL in options:
+            rest = [o for o in options if o != _NULL]
             out["nullable"] = True
             if len(rest) == 1:
                 del out[key]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -22,6 +22,7 @@ from api import editing
 from api.deps import AnyCaller, Store, check_query
 from geomap import messagebank, monitoring
 from geomap.errors import AuthenticationError
+from geomap.registry.monitoring import ReferralLogIn, RumourIn
 from geomap.reports import Table
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Monitoring"])
@@ -30,13 +31,18 @@ Format = Annotated[Literal["json", "csv", "hxl"], Query(description="json, csv o
 CountryFilter = Annotated[str | None, Query(description="ISO 3166-1 alpha-2 code, e.g. `BR`.")]
 
 
+def _body(model: type[ReferralLogIn | RumourIn]) -> dict[str, Any]:
+    schema = {"schema": model.model_json_schema()}
+    return {"requestBody": {"required": True, "content": {"application/json": schema}}}
+
+
 def _recorder(caller: AnyCaller) -> None:
     if caller.is_anonymous:
         raise AuthenticationError("recording needs a partner, officer or admin token")
 
 
 @router.post("/monitoring/referrals", summary="Record a referral made (no personal data)",
-             status_code=201)  # fmt: skip
+             status_code=201, openapi_extra=_body(ReferralLogIn))  # fmt: skip
 async def post_referral(*, request: Request, store: Store, caller: AnyCaller) -> JSONResponse:
     """Keep that a referral was made: pathway, step, from which place, date, population."""
     _recorder(caller)
@@ -46,7 +52,7 @@ async def post_referral(*, request: Request, store: Store, caller: AnyCaller) ->
 
 
 @router.post("/monitoring/rumours", summary="Record a rumour heard (no source person)",
-             status_code=201)  # fmt: skip
+             status_code=201, openapi_extra=_body(RumourIn))  # fmt: skip
 async def post_rumour(*, request: Request, store: Store, caller: AnyCaller) -> JSONResponse:
     """Keep a rumour's topic, country, area and week."""
     _recorder(caller)

@@ -49,11 +49,13 @@ class ReferralLogIn(BaseModel):
     """A referral made: along which pathway, to which step, from where, when, for whom."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    pathway: str = Field(max_length=128)
+    pathway: str = Field(max_length=128, json_schema_extra={"pattern": ID_PATTERN.pattern})
     to_step: str = Field(max_length=40)
-    from_place: str | None = Field(default=None, max_length=128)
+    from_place: str | None = Field(
+        default=None, max_length=128, json_schema_extra={"pattern": ID_PATTERN.pattern}
+    )
     date: dt.date
-    population: str = "everyone"
+    population: str = Field(default="everyone", json_schema_extra={"enum": list(POPULATIONS)})
 
     @field_validator("pathway", "from_place")
     @classmethod
@@ -77,8 +79,8 @@ class RumourIn(BaseModel):
     """A rumour heard: its topic, where and when; never who said it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    topic: str
-    country: str
+    topic: str = Field(json_schema_extra={"enum": list(RUMOUR_TOPICS)})
+    country: str = Field(json_schema_extra={"pattern": "^[A-Z]{2}$"})
     admin1: str | None = Field(default=None, min_length=1, max_length=100)
     date: dt.date
 
