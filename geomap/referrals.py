@@ -349,9 +349,7 @@ def referral_answer(
         if steps or entries:
             chosen = pathway
             break
-    _walking(
-        transit, origin, [*steps, *entries], when=when, max_minutes=max_minutes, start=start
-    )
+    _walking(transit, origin, [*steps, *entries], when=when, max_minutes=max_minutes, start=start)
     for item in steps:
         here = start is not None and item.properties.get("place", {}).get("id") == start
         item.properties["here"] = here

@@ -182,7 +182,7 @@ def validate_message(
     del country_tolerance_km
     frame = FeatureFrame(feature, index=index, require_id=require_id)
     if feature.get("geometry") is not None:
-        frame.problem("geometry", "a message has no location: give \"geometry\": null")
+        frame.problem("geometry", 'a message has no location: give "geometry": null')
     properties = served_dropped(feature.get("properties"))
     model: MessageProperties | None = None
     if not isinstance(properties, dict):

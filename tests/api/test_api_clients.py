@@ -53,7 +53,10 @@ def test_owslib_reads_exactly_the_public_records(server, seeded, owslib_headers)
     expected = visible(seeded)
     service = Features(server.url)
     assert service.feature_collections() == [
-        "places", "risk_zones", "referral_pathways", "messages"
+        "places",
+        "risk_zones",
+        "referral_pathways",
+        "messages",
     ]
     assert "conformsTo" in service.conformance()
     assert service.api()["openapi"].startswith("3.0")

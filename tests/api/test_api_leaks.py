@@ -175,7 +175,9 @@ def test_the_public_gets_the_first_step_and_the_hotline_of_the_restricted_pathwa
                               f"{PORTO_ALEGRE[1]}"}
     ).json()  # fmt: skip
     assert [f["properties"].get("id") for f in officer["features"]] == [
-        "acogida", "casa-segura-x", None
+        "acogida",
+        "casa-segura-x",
+        None,
     ]
 
 

@@ -90,7 +90,9 @@ def test_collections_and_collection_show_the_public_extent(anonymous) -> None:
     CollectionList.model_validate(listing)
     places, zones, pathways, messages = listing["collections"]
     assert [zones["id"], pathways["id"], messages["id"]] == [
-        "risk_zones", "referral_pathways", "messages"
+        "risk_zones",
+        "referral_pathways",
+        "messages",
     ]
     assert "extent" not in zones  # no risk zone in this database
     one = anonymous.get("/collections/places").json()

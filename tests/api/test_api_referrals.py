@@ -100,7 +100,9 @@ def test_the_public_gets_public_steps_and_entry_points_only(server) -> None:
     assert body["network"] == "poa"
     assert ids(body) == ["first-contact", None, None]
     assert [f["properties"]["role"] for f in body["features"]] == [
-        "step", "entry_point", "entry_point"
+        "step",
+        "entry_point",
+        "entry_point",
     ]
     assert body["pathway"] is None
     for secret in ("sample-poa-13", "Casa de acogida", "-51.235091", "safe-house", "sample-poa-12"):
@@ -244,7 +246,7 @@ def test_referrals_are_recorded_without_personal_data_and_reported_with_suppress
         if fmt == "hxl":
             assert rows[1][0].startswith("#")
         column = rows[0].index("referrals")
-        data = [r for r in rows[1 + (fmt == "hxl"):] if r[0] == "sample-poa-path-gbv"]
+        data = [r for r in rows[1 + (fmt == "hxl") :] if r[0] == "sample-poa-path-gbv"]
         assert data
         assert {r[column] for r in data} == {"<5"}
         assert "3" not in {r[column] for r in data}

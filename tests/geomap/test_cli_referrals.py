@@ -49,7 +49,9 @@ def test_find_shows_each_view_its_steps(db: Path, tmp_path: Path) -> None:
     assert sum(line.startswith("ask:") for line in lines) == 2
     written = json.loads((tmp_path / "a.geojson").read_text())
     assert [f["properties"]["role"] for f in written["features"]] == [
-        "step", "entry_point", "entry_point"
+        "step",
+        "entry_point",
+        "entry_point",
     ]
     partner = geomap("referrals", "find", "--need", "gbv_case_management", "--at", AT,
                      "--view", "partners", "--country", "BR", "--lang", "pt", db=db)  # fmt: skip

@@ -164,7 +164,7 @@ def test_a_version_two_postgis_database_is_migrated_to_hold_records_without_geom
             "INSERT INTO records (collection, id, version, etag, visibility, country, "
             "properties, geometry, minx, miny, maxx, maxy, updated_at, updated_by, geom) "
             "VALUES ('places', 'old-1', 1, 'e1', 'public', 'CO', '{}', "
-            "'{\"type\":\"Point\",\"coordinates\":[-74.1,4.6]}', -74.1, 4.6, -74.1, 4.6, 't', "
+            '\'{"type":"Point","coordinates":[-74.1,4.6]}\', -74.1, 4.6, -74.1, 4.6, \'t\', '
             "'someone', ST_SetSRID(ST_MakePoint(-74.1, 4.6), 4326))"
         )
     store = open_store(url)

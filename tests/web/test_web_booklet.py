@@ -54,9 +54,10 @@ def test_the_booklet_renders_alone_and_prints_on_a5(browser, bank_server, lang, 
     assert len(titles) == 8
     assert all(t.startswith("[AMOSTRA]" if lang == "pt" else "[MUESTRA]") for t in titles)
     assert page.locator("html").get_attribute("lang") == lang
-    assert page.evaluate(
-        "getComputedStyle(document.querySelector('article.message')).breakInside"
-    ) == "avoid"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('article.message')).breakInside")
+        == "avoid"
+    )
     page.emulate_media(media="print")
     pdf = page.pdf(prefer_css_page_size=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))

@@ -335,9 +335,11 @@ class PostGISStore(ProposalsMixin, FeedbackMixin, MonitoringMixin, ImportsMixin,
     # ------------------------------------------------------------------ spatial index
     def _spatial(self, geometry: str) -> tuple[str, str, list[Any]]:
         # "null" (a record without geometry) becomes a NULL geom, which the GiST index skips
-        return ", geom", ", ST_SetSRID(ST_GeomFromGeoJSON(NULLIF(?::text, 'null')), 4326)", [
-            geometry
-        ]
+        return (
+            ", geom",
+            ", ST_SetSRID(ST_GeomFromGeoJSON(NULLIF(?::text, 'null')), 4326)",
+            [geometry],
+        )
 
     def _bbox_source(self, bbox: BBox) -> tuple[str, str, list[Any]]:
         # the GiST index finds candidates; the exact bounds in the shared WHERE decide
