@@ -97,7 +97,7 @@ def test_answers_with_coordinates_are_not_stored(server) -> None:
         for path, params in (
             ("/nearby", {"at": AT}),
             ("/routes/safe", {"from": AT, "to": "-51.2300,-30.0280"}),
-            ("/help", {"at": AT, "need": "food"}),
+            ("/help", {"at": AT, "need": "food", "time": "2026-12-02T10:00"}),  # a Wednesday, open
             ("/catchments", {"at": AT, "minutes": "5"}),
         ):
             r = client.get(path, params=params)
