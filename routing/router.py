@@ -70,22 +70,15 @@ def check_limit(limit: float, *, what: str = "limit") -> float:
 class _Scratch:
     """Per-node search state kept between searches (reset on the nodes touched only)."""
 
-    def __init__(self, n_nodes: int, n_arcs: int) -> None:
+    def __init__(self, n_nodes: int) -> None:
         self.dist = np.full(n_nodes, np.inf)
         self.pred = np.full(n_nodes, -1, dtype=np.int32)
         self.label = np.full(n_nodes, -1, dtype=np.int32)
         self.state = np.zeros(n_nodes, dtype=np.uint8)
+        self.pos = np.full(n_nodes, -1, dtype=np.int32)
         self.touched = np.empty(n_nodes, dtype=np.int32)
-        self.heap_size = n_arcs + 1025
-        self.heap_keys = np.empty(self.heap_size)
-        self.heap_vals = np.empty(self.heap_size, dtype=np.int64)
-
-    def heap(self, n_sources: int) -> tuple[FloatArray, IntArray]:
-        """Heap arrays large enough for a search from ``n_sources`` sources."""
-        if n_sources > 1024:
-            size = self.heap_size + n_sources
-            return np.empty(size), np.empty(size, dtype=np.int64)
-        return self.heap_keys, self.heap_vals
+        self.heap_keys = np.empty(n_nodes)
+        self.heap_nodes = np.empty(n_nodes, dtype=np.int32)
 
 
 class Router(RouteAssembly):
@@ -195,7 +188,7 @@ class Router(RouteAssembly):
     def _scratch(self) -> _Scratch:
         d = self.network.__dict__
         if "_search_scratch" not in d:
-            d["_search_scratch"] = _Scratch(self.network.n_nodes, self.network.n_edges)
+            d["_search_scratch"] = _Scratch(self.network.n_nodes)
         scratch: _Scratch = d["_search_scratch"]
         return scratch
 
@@ -526,10 +519,9 @@ class Router(RouteAssembly):
         tgt = np.empty(0, np.int64) if targets is None else np.ascontiguousarray(targets, np.int64)
         indptr, adj, w, _ = self._csr(reverse)
         sc = self._scratch
-        keys, vals = sc.heap(len(src))
         nodes, cost, arc, source = _kernels.search(
             indptr, adj, w, src, init, float(limit), tgt,
-            sc.dist, sc.pred, sc.label, sc.state, sc.touched, keys, vals,
+            sc.dist, sc.pred, sc.label, sc.state, sc.touched, sc.pos, sc.heap_keys, sc.heap_nodes,
         )  # fmt: skip
         return nodes, cost, arc, source
 
