@@ -232,6 +232,50 @@ def search(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def search_dense(  # type: ignore[no-untyped-def]
+    indptr, adj, w, sources, source_cost, source_label, limit,
+    dist, label, pos, heap_keys, heap_nodes,
+):  # fmt: skip
+    """Multi-source Dijkstra to exhaustion (or ``limit``) writing per-node answers in place.
+
+    For callers that want an answer for every node anyway: no settled list, no predecessors,
+    no reset. ``dist`` (all ``inf``), ``label`` (all -1) and ``pos`` (all -1) have length n
+    and are filled in (``pos`` ends at -2 on settled nodes): ``label`` is the
+    ``source_label`` of the source each node is reached from. The heap arrays have length n.
+    """
+    size = 0
+    for i in range(sources.shape[0]):
+        s = sources[i]
+        c = source_cost[i]
+        if c < dist[s] and c <= limit:
+            dist[s] = c
+            label[s] = source_label[i]
+            j = pos[s]
+            if j < 0:
+                j = size
+                size += 1
+            _sift_up(heap_keys, heap_nodes, pos, j, c, s)
+    while size > 0:
+        d, u, size = _pop_min(heap_keys, heap_nodes, pos, size)
+        pos[u] = -2
+        lu = label[u]
+        for a in range(indptr[u], indptr[u + 1]):
+            v = adj[a]
+            j = pos[v]
+            if j == -2:
+                continue
+            nd = d + w[a]
+            if nd < dist[v] and nd <= limit:
+                if j == -1:
+                    j = size
+                    size += 1
+                dist[v] = nd
+                label[v] = lu
+                _sift_up(heap_keys, heap_nodes, pos, j, nd, v)
+    return size
+
+
+@njit(cache=True)
 def trace_arcs(pred, arc_tail, node):  # type: ignore[no-untyped-def]
     """Arc positions from a search tree root to ``node``, in travel order."""
     count = 0

@@ -525,6 +525,27 @@ class Router(RouteAssembly):
         )  # fmt: skip
         return nodes, cost, arc, source
 
+    def _dense(
+        self, sources: IntArray, costs: FloatArray, labels: IntArray, limit: float, reverse: bool
+    ) -> tuple[FloatArray, IntArray]:
+        """One compiled search answering for every node: ``(cost, label)`` arrays of length n.
+
+        ``label`` is ``labels[i]`` for the source ``i`` a node is reached from, -1 if none.
+        """
+        from routing import _kernels
+
+        n = self.network.n_nodes
+        dist = np.full(n, np.inf)
+        label = np.full(n, -1, dtype=np.int64)
+        indptr, adj, w, _ = self._csr(reverse)
+        sc = self._scratch
+        pos = np.full(n, -1, dtype=np.int32)  # an answer per node anyway: O(n) set-up is due
+        _kernels.search_dense(
+            indptr, adj, w, sources, costs, np.ascontiguousarray(labels, dtype=np.int64),
+            float(limit), dist, label, pos, sc.heap_keys, sc.heap_nodes,
+        )  # fmt: skip
+        return dist, label
+
     def reach(
         self,
         sources: Sequence[int] | IntArray,
@@ -601,14 +622,14 @@ class Router(RouteAssembly):
         InvalidLimitError
             If ``limit`` is negative or NaN.
         """
-        nodes, cost, source = self.reach(
-            sources, source_costs=source_costs, limit=limit, reverse=reverse
+        lim = check_limit(limit)
+        src = np.ascontiguousarray(sources, dtype=np.int64)
+        init = (
+            np.zeros(len(src))
+            if source_costs is None
+            else np.ascontiguousarray(source_costs, dtype=np.float64)
         )
-        n = self.network.n_nodes
-        dist = np.full(n, np.inf)
-        label = np.full(n, -1, dtype=np.int64)
-        dist[nodes] = cost
-        label[nodes] = source
+        dist, label = self._dense(src, init, np.arange(len(src)), lim, reverse)
         return dist, label
 
     # ------------------------------------------------------------------ point queries
@@ -695,10 +716,8 @@ class Router(RouteAssembly):
         if not near.all():
             self.snap_many(facilities, what="facility")  # raises, naming the first far one
         nodes, costs, ptr = self.entries(batch, arriving=True)
-        dist, label = self.node_costs(nodes, source_costs=costs, limit=lim, reverse=True)
-        owner = np.repeat(np.arange(len(batch)), np.diff(ptr))
-        facility = np.where(label >= 0, owner[np.maximum(label, 0)], -1)
-        return dist, facility
+        owner = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(ptr))
+        return self._dense(nodes, costs, owner, lim, True)
 
     def reachable(self, origin: Sequence[float], limit: float) -> tuple[IntArray, FloatArray]:
         """Every node reachable from a point within a cost limit.
