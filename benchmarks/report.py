@@ -226,6 +226,8 @@ def _corridor(c: dict[str, Any]) -> list[str]:
             f"OSRM (MLD, foot): long routes {_ms(o.get('long'))}, random routes "
             f"{_ms(o.get('random'))}."
         )
+    if k.get("osrm_note"):
+        lines.append(f"OSRM: {k['osrm_note']}")
     e = k["zone_edit"]
     lines.append(
         f"Risk-zone edit ({e['zones']} zones, one grown by 150 m): set_zones + re-weighting + "
