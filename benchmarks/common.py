@@ -214,6 +214,7 @@ def machine_info() -> dict[str, Any]:
     """Facts about this machine and interpreter, for the results file."""
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average": list(os.getloadavg()),
         "cpu_count": os.cpu_count(),
         "cpu_model": _cpu_model(),
         "memory_gb": _memory_gb(),

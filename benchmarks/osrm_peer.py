@@ -61,8 +61,31 @@ class OSRMPeer:
             return False
         return True
 
-    def dataset(self, pbf: Path, name: str, algorithm: str) -> Path | None:
-        """The ``.osrm`` base path for ``pbf``, built (foot profile) if missing."""
+    def profile(self, *, trunk: bool) -> Path:
+        """OSRM's foot profile, or a copy that also walks trunk roads (``foot_trunk.lua``).
+
+        Stock ``foot.lua`` has no speed for ``trunk``/``trunk_link``, so it cannot walk between
+        the towns of a corridor joined by trunk roads (every such route is ``NoRoute``), while
+        geomap's ``walk`` profile keeps trunks on purpose. The copy adds them at walking speed
+        and sits beside the original so that its ``require('lib/...')`` still resolve.
+        """
+        stock = self._package_dir / "share" / "profiles" / "foot.lua"
+        if not trunk:
+            return stock
+        text = stock.read_text(encoding="utf-8")
+        marker = "        primary         = walking_speed,\n"
+        if marker not in text:
+            raise RuntimeError("foot.lua changed: no 'primary = walking_speed' line to extend")
+        extra = "".join(f"        {k:<15} = walking_speed,\n" for k in ("trunk", "trunk_link"))
+        out = stock.with_name("foot_trunk.lua")
+        out.write_text(text.replace(marker, extra + marker, 1), encoding="utf-8")
+        return out
+
+    def dataset(self, pbf: Path, name: str, algorithm: str, *, trunk: bool = False) -> Path | None:
+        """The ``.osrm`` base path for ``pbf``, built (foot profile) if missing.
+
+        ``trunk`` builds with :meth:`profile`'s trunk-walking copy of the foot profile.
+        """
         folder = self.settings.work_dir / "osrm" / name
         base = folder / (pbf.name.split(".")[0] + ".osrm")
         done = folder / f"ready-{algorithm}"
@@ -74,7 +97,8 @@ class OSRMPeer:
             local = folder / pbf.name
             if not local.exists():
                 shutil.copy(pbf, local)
-            steps = [["osrm-extract", "-p", str(pkg / "share/profiles/foot.lua"), str(local)]]
+            lua = self.profile(trunk=trunk)
+            steps = [["osrm-extract", "-p", str(lua), str(local)]]
             if algorithm == "CH":
                 steps.append(["osrm-contract", str(base)])
             else:
@@ -87,7 +111,8 @@ class OSRMPeer:
                 if proc.returncode != 0:
                     tail = (proc.stderr or proc.stdout).strip().splitlines()[-2:]
                     raise RuntimeError(f"{tool} failed: {' / '.join(tail)}")
-            self.builds[name] = {"algorithm": algorithm, "preprocess_s": time.perf_counter() - t0}
+            self.builds[name] = {"algorithm": algorithm, "profile": lua.name,
+                                 "preprocess_s": time.perf_counter() - t0}  # fmt: skip
             done.write_text(algorithm)
         except (OSError, RuntimeError) as exc:
             self.error = f"dataset {name}: {exc}"

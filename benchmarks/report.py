@@ -26,6 +26,15 @@ def _verdict(t: dict[str, Any]) -> str:
     return f"| {t['name']} | {value} | {t['op']} {t['bound']} | **{mark}** |"
 
 
+def _load_average(machine: dict[str, Any]) -> str:
+    """The 1/5/15-minute load averages at the start and end of the run, when recorded."""
+    parts = []
+    for key, when in (("load_average", "start"), ("load_average_at_end", "end")):
+        if machine.get(key):
+            parts.append(f"{when} {' / '.join(f'{x:.2f}' for x in machine[key])}")
+    return f" Load average (1/5/15 min): {', '.join(parts)}." if parts else ""
+
+
 def render(results: dict[str, Any]) -> str:
     """The whole markdown report."""
     m = results["machine"]
@@ -38,15 +47,16 @@ def render(results: dict[str, Any]) -> str:
         f"Network: {d['nodes']:,} nodes, {d['edges']:,} directed edges "
         f"(osmnx's own walk graph of the same ways: {d['osmnx_walk_nodes']:,} nodes, "
         f"{d['osmnx_walk_edges']:,} edges). Medians of {results['settings']['repeats']} "
-        "repeat(s); ratios are peer / ours (higher = ours faster) except memory (ours / peer).",
+        "repeat(s); ratios are peer / ours (higher = ours faster) except memory (ours / peer)."
+        + _load_average(m),
         "",
         "## Targets",
         "",
         "| target | measured | wanted | verdict |",
         "|---|---|---|---|",
     ]
-    for section in ("build", "routes", "facilities"):
-        lines += [_verdict(t) for t in results[section]["targets"]]
+    for section in ("build", "routes", "facilities", "corridor"):
+        lines += [_verdict(t) for t in results.get(section, {}).get("targets", [])]
 
     b = results["build"]
     bt, br = b["tools"], b["ratios"]
@@ -216,6 +226,8 @@ def _corridor(c: dict[str, Any]) -> list[str]:
             f"OSRM (MLD, foot): long routes {_ms(o.get('long'))}, random routes "
             f"{_ms(o.get('random'))}."
         )
+    if k.get("osrm_note"):
+        lines.append(f"OSRM: {k['osrm_note']}")
     e = k["zone_edit"]
     lines.append(
         f"Risk-zone edit ({e['zones']} zones, one grown by 150 m): set_zones + re-weighting + "

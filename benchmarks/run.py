@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -438,7 +439,11 @@ def main(argv: list[str] | None = None) -> int:
     osmnx_walk = build["tools"]["osmnx_walk_xml"]
     results = {
         "benchmark": "network",
-        "machine": {**machine, "git_at_end": git_state()},
+        "machine": {
+            **machine,
+            "git_at_end": git_state(),
+            "load_average_at_end": list(os.getloadavg()),
+        },
         "settings": {
             "quick": settings.quick,
             "repeats": settings.repeats,

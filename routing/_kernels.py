@@ -5,7 +5,8 @@ This module is imported on first query only (never to build, load or export a ne
 
 Graphs are given as CSR: ``indptr`` (n + 1), ``adj`` (head node of each arc) and ``w`` (arc
 cost, ``inf`` for a closed arc). Predecessors are *arc positions* in those arrays so that callers
-can map them back to directed edges. Heaps are binary heaps with lazy deletion.
+can map them back to directed edges. Searches queue nodes in an indexed 4-ary heap with
+decrease-key; snapping uses a binary heap with lazy deletion.
 
 Searches keep their per-node state in a caller-owned :class:`Scratch`-like set of arrays that
 start at "unvisited" and are reset on the nodes touched only, so the cost of a search is
@@ -63,12 +64,66 @@ def _pop(keys, vals, size):  # type: ignore[no-untyped-def]
     return top_key, top_val, size
 
 
+@njit(cache=True, inline="always")
+def _sift_up(hkey, hnode, pos, j, key, node):  # type: ignore[no-untyped-def]
+    """Move ``node`` (key ``key``) up an indexed 4-ary heap from slot ``j``."""
+    while j > 0:
+        parent = (j - 1) >> 2
+        if hkey[parent] <= key:
+            break
+        up = hnode[parent]
+        hkey[j] = hkey[parent]
+        hnode[j] = up
+        pos[up] = j
+        j = parent
+    hkey[j] = key
+    hnode[j] = node
+    pos[node] = j
+
+
+@njit(cache=True, inline="always")
+def _pop_min(hkey, hnode, pos, size):  # type: ignore[no-untyped-def]
+    """Remove the top of an indexed 4-ary heap; return ``(key, node, new size)``."""
+    top_key = hkey[0]
+    top = hnode[0]
+    size -= 1
+    if size > 0:
+        key = hkey[size]
+        node = hnode[size]
+        j = 0
+        while True:
+            first = 4 * j + 1
+            if first >= size:
+                break
+            best = first
+            best_key = hkey[first]
+            last = min(first + 4, size)
+            for c in range(first + 1, last):
+                if hkey[c] < best_key:
+                    best_key = hkey[c]
+                    best = c
+            if best_key >= key:
+                break
+            down = hnode[best]
+            hkey[j] = best_key
+            hnode[j] = down
+            pos[down] = j
+            j = best
+        hkey[j] = key
+        hnode[j] = node
+        pos[node] = j
+    return top_key, top, size
+
+
 @njit(cache=True)
 def search(  # type: ignore[no-untyped-def]
     indptr, adj, w, sources, source_cost, limit, targets,
-    dist, pred, label, state, touched, heap_keys, heap_vals,
+    dist, pred, label, state, touched, pos, heap_keys, heap_nodes,
 ):  # fmt: skip
     """Multi-source Dijkstra whose set-up and clean-up cost what it visits.
+
+    The queue is an indexed 4-ary heap with decrease-key (at most one entry per node), so
+    its arrays have the network's size whatever the number of sources.
 
     Parameters
     ----------
@@ -80,10 +135,10 @@ def search(  # type: ignore[no-untyped-def]
         Nodes farther than this are not settled (``inf`` for no limit).
     targets : ndarray
         Stop as soon as all these nodes are settled (empty: run to exhaustion).
-    dist, pred, label, state, touched, heap_keys, heap_vals : ndarray
-        Scratch: ``dist`` all ``inf``, ``pred``/``label`` all -1, ``state`` all 0 on entry (and
-        again on return); ``touched`` of length n; heap arrays of length ``len(adj) +
-        len(sources) + 1``.
+    dist, pred, label, state, touched, pos, heap_keys, heap_nodes : ndarray
+        Scratch of length n: ``dist`` all ``inf``, ``pred``/``label``/``pos`` all -1,
+        ``state`` all 0 on entry (and again on return); ``touched``, ``heap_keys`` and
+        ``heap_nodes`` of any content.
 
     Returns
     -------
@@ -93,7 +148,8 @@ def search(  # type: ignore[no-untyped-def]
         Their cost, the arc position that reached them (-1 for sources) and the index into
         ``sources`` of the source they were reached from.
     """
-    # state bits: 1 settled, 2 listed in ``touched``, 4 target
+    # state bits: 2 listed in ``touched``, 4 target; pos: -1 never queued, >= 0 queued at
+    # that slot, -2 settled
     n_touched = 0
     remaining = 0
     for t in targets:
@@ -117,19 +173,19 @@ def search(  # type: ignore[no-untyped-def]
             dist[s] = c
             label[s] = i
             pred[s] = -1
-            size = _push(heap_keys, heap_vals, size, c, s)
+            j = pos[s]
+            if j < 0:
+                j = size
+                size += 1
+            _sift_up(heap_keys, heap_nodes, pos, j, c, s)
     n_done = 0
-    order = np.empty(0, dtype=np.int64)
-    settled_cap = 0
+    order = np.empty(16, dtype=np.int64)
     while size > 0:
-        d, u, size = _pop(heap_keys, heap_vals, size)
-        if state[u] & 1 or d > dist[u]:
-            continue
-        state[u] |= 1
-        if n_done == settled_cap:
-            settled_cap = max(16, settled_cap * 2)
-            grown = np.empty(settled_cap, dtype=np.int64)
-            grown[:n_done] = order[:n_done]
+        d, u, size = _pop_min(heap_keys, heap_nodes, pos, size)
+        pos[u] = -2
+        if n_done == order.shape[0]:
+            grown = np.empty(2 * n_done, dtype=np.int64)
+            grown[:n_done] = order
             order = grown
         order[n_done] = u
         n_done += 1
@@ -137,18 +193,25 @@ def search(  # type: ignore[no-untyped-def]
             remaining -= 1
             if stop_early and remaining == 0:
                 break
+        lu = label[u]
         for a in range(indptr[u], indptr[u + 1]):
             v = adj[a]
+            j = pos[v]
+            if j == -2:
+                continue
             nd = d + w[a]
             if nd < dist[v] and nd <= limit:
-                if state[v] & 2 == 0:
-                    touched[n_touched] = v
-                    n_touched += 1
-                    state[v] |= 2
+                if j == -1:
+                    if state[v] & 2 == 0:
+                        touched[n_touched] = v
+                        n_touched += 1
+                        state[v] |= 2
+                    j = size
+                    size += 1
                 dist[v] = nd
                 pred[v] = a
-                label[v] = label[u]
-                size = _push(heap_keys, heap_vals, size, nd, v)
+                label[v] = lu
+                _sift_up(heap_keys, heap_nodes, pos, j, nd, v)
     nodes = order[:n_done].copy()
     cost = np.empty(n_done)
     arc = np.empty(n_done, dtype=np.int64)
@@ -164,7 +227,52 @@ def search(  # type: ignore[no-untyped-def]
         pred[v] = -1
         label[v] = -1
         state[v] = 0
+        pos[v] = -1
     return nodes, cost, arc, source
+
+
+@njit(cache=True)
+def search_dense(  # type: ignore[no-untyped-def]
+    indptr, adj, w, sources, source_cost, source_label, limit,
+    dist, label, pos, heap_keys, heap_nodes,
+):  # fmt: skip
+    """Multi-source Dijkstra to exhaustion (or ``limit``) writing per-node answers in place.
+
+    For callers that want an answer for every node anyway: no settled list, no predecessors,
+    no reset. ``dist`` (all ``inf``), ``label`` (all -1) and ``pos`` (all -1) have length n
+    and are filled in (``pos`` ends at -2 on settled nodes): ``label`` is the
+    ``source_label`` of the source each node is reached from. The heap arrays have length n.
+    """
+    size = 0
+    for i in range(sources.shape[0]):
+        s = sources[i]
+        c = source_cost[i]
+        if c < dist[s] and c <= limit:
+            dist[s] = c
+            label[s] = source_label[i]
+            j = pos[s]
+            if j < 0:
+                j = size
+                size += 1
+            _sift_up(heap_keys, heap_nodes, pos, j, c, s)
+    while size > 0:
+        d, u, size = _pop_min(heap_keys, heap_nodes, pos, size)
+        pos[u] = -2
+        lu = label[u]
+        for a in range(indptr[u], indptr[u + 1]):
+            v = adj[a]
+            j = pos[v]
+            if j == -2:
+                continue
+            nd = d + w[a]
+            if nd < dist[v] and nd <= limit:
+                if j == -1:
+                    j = size
+                    size += 1
+                dist[v] = nd
+                label[v] = lu
+                _sift_up(heap_keys, heap_nodes, pos, j, nd, v)
+    return size
 
 
 @njit(cache=True)

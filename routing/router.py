@@ -70,22 +70,15 @@ def check_limit(limit: float, *, what: str = "limit") -> float:
 class _Scratch:
     """Per-node search state kept between searches (reset on the nodes touched only)."""
 
-    def __init__(self, n_nodes: int, n_arcs: int) -> None:
+    def __init__(self, n_nodes: int) -> None:
         self.dist = np.full(n_nodes, np.inf)
         self.pred = np.full(n_nodes, -1, dtype=np.int32)
         self.label = np.full(n_nodes, -1, dtype=np.int32)
         self.state = np.zeros(n_nodes, dtype=np.uint8)
+        self.pos = np.full(n_nodes, -1, dtype=np.int32)
         self.touched = np.empty(n_nodes, dtype=np.int32)
-        self.heap_size = n_arcs + 1025
-        self.heap_keys = np.empty(self.heap_size)
-        self.heap_vals = np.empty(self.heap_size, dtype=np.int64)
-
-    def heap(self, n_sources: int) -> tuple[FloatArray, IntArray]:
-        """Heap arrays large enough for a search from ``n_sources`` sources."""
-        if n_sources > 1024:
-            size = self.heap_size + n_sources
-            return np.empty(size), np.empty(size, dtype=np.int64)
-        return self.heap_keys, self.heap_vals
+        self.heap_keys = np.empty(n_nodes)
+        self.heap_nodes = np.empty(n_nodes, dtype=np.int32)
 
 
 class Router(RouteAssembly):
@@ -195,7 +188,7 @@ class Router(RouteAssembly):
     def _scratch(self) -> _Scratch:
         d = self.network.__dict__
         if "_search_scratch" not in d:
-            d["_search_scratch"] = _Scratch(self.network.n_nodes, self.network.n_edges)
+            d["_search_scratch"] = _Scratch(self.network.n_nodes)
         scratch: _Scratch = d["_search_scratch"]
         return scratch
 
@@ -526,12 +519,32 @@ class Router(RouteAssembly):
         tgt = np.empty(0, np.int64) if targets is None else np.ascontiguousarray(targets, np.int64)
         indptr, adj, w, _ = self._csr(reverse)
         sc = self._scratch
-        keys, vals = sc.heap(len(src))
         nodes, cost, arc, source = _kernels.search(
             indptr, adj, w, src, init, float(limit), tgt,
-            sc.dist, sc.pred, sc.label, sc.state, sc.touched, keys, vals,
+            sc.dist, sc.pred, sc.label, sc.state, sc.touched, sc.pos, sc.heap_keys, sc.heap_nodes,
         )  # fmt: skip
         return nodes, cost, arc, source
+
+    def _dense(
+        self, sources: IntArray, costs: FloatArray, labels: IntArray, limit: float, reverse: bool
+    ) -> tuple[FloatArray, IntArray]:
+        """One compiled search answering for every node: ``(cost, label)`` arrays of length n.
+
+        ``label`` is ``labels[i]`` for the source ``i`` a node is reached from, -1 if none.
+        """
+        from routing import _kernels
+
+        n = self.network.n_nodes
+        dist = np.full(n, np.inf)
+        label = np.full(n, -1, dtype=np.int64)
+        indptr, adj, w, _ = self._csr(reverse)
+        sc = self._scratch
+        pos = np.full(n, -1, dtype=np.int32)  # an answer per node anyway: O(n) set-up is due
+        _kernels.search_dense(
+            indptr, adj, w, sources, costs, np.ascontiguousarray(labels, dtype=np.int64),
+            float(limit), dist, label, pos, sc.heap_keys, sc.heap_nodes,
+        )  # fmt: skip
+        return dist, label
 
     def reach(
         self,
@@ -609,14 +622,14 @@ class Router(RouteAssembly):
         InvalidLimitError
             If ``limit`` is negative or NaN.
         """
-        nodes, cost, source = self.reach(
-            sources, source_costs=source_costs, limit=limit, reverse=reverse
+        lim = check_limit(limit)
+        src = np.ascontiguousarray(sources, dtype=np.int64)
+        init = (
+            np.zeros(len(src))
+            if source_costs is None
+            else np.ascontiguousarray(source_costs, dtype=np.float64)
         )
-        n = self.network.n_nodes
-        dist = np.full(n, np.inf)
-        label = np.full(n, -1, dtype=np.int64)
-        dist[nodes] = cost
-        label[nodes] = source
+        dist, label = self._dense(src, init, np.arange(len(src)), lim, reverse)
         return dist, label
 
     # ------------------------------------------------------------------ point queries
@@ -703,10 +716,8 @@ class Router(RouteAssembly):
         if not near.all():
             self.snap_many(facilities, what="facility")  # raises, naming the first far one
         nodes, costs, ptr = self.entries(batch, arriving=True)
-        dist, label = self.node_costs(nodes, source_costs=costs, limit=lim, reverse=True)
-        owner = np.repeat(np.arange(len(batch)), np.diff(ptr))
-        facility = np.where(label >= 0, owner[np.maximum(label, 0)], -1)
-        return dist, facility
+        owner = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(ptr))
+        return self._dense(nodes, costs, owner, lim, True)
 
     def reachable(self, origin: Sequence[float], limit: float) -> tuple[IntArray, FloatArray]:
         """Every node reachable from a point within a cost limit.
