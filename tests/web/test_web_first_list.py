@@ -19,7 +19,11 @@ def test_the_approximate_list_comes_before_nearby_and_gives_way_to_it(phone, web
     device = phone(service_workers="block")
     page = device.page()
     held: list = []
-    page.route(re.compile(r".*/nearby\?.*"), held.append)
+
+    def hold(route) -> None:  # Playwright needs a Python function here, not a bound builtin
+        held.append(route)
+
+    page.route(re.compile(r".*/nearby\?.*"), hold)
     page.goto(f"{web_server.url}/#at={AT}", wait_until="domcontentloaded")
     page.wait_for_selector("#places li.approx")
     assert held, "the page asked for /nearby"
