@@ -86,6 +86,7 @@ SCRIPT_MESSAGES = (
     "Saving… {done} of {total}",
     "Saved for offline use: {name} ({size}).",
     "No connection: the area could not be saved.",
+    "Approximate: distances as the crow flies. Walking times are on their way.",
 )
 
 #: Msgids of the public contact fields of a place.
@@ -112,7 +113,59 @@ BOOTSTRAP = (
     '+s+"&minutes="+n+"&time="+d.getFullYear()+"-"+t(d.getMonth()+1)+"-"+t(d.getDate())+"T"'
     '+t(d.getHours())+":"+t(d.getMinutes()),h),details:fetch(u,h)}})();'
 )
-BOOTSTRAP_HASH = base64.b64encode(hashlib.sha256(BOOTSTRAP.encode()).digest()).decode()
+
+
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+BOOTSTRAP_HASH = _sha256(BOOTSTRAP)
+
+
+@cache
+def inline_parts() -> dict[str, str]:
+    """The page's inlined style sheet and first-list script, and their CSP hashes.
+
+    Both are inlined so that nothing blocks the first list of a ``#at=`` link: a style sheet
+    still on its way would hold back the inline script and the first paint for a round trip.
+    """
+    css = (STATIC / "app.css").read_text()
+    first = (STATIC / "first.js").read_text()
+    first = first[first.index("*/") + 2 :].strip()  # the comment stays in the source file
+    return {"css": css, "css_hash": _sha256(css), "first": first, "first_hash": _sha256(first)}
+
+
+def places_snapshot(request: Request, lang: str) -> dict[str, Any]:
+    """The public places snapshot the page carries (see api.page.snapshot), cached per version.
+
+    Read as an ANONYMOUS caller through each network's transit service, the very path
+    ``/nearby`` takes for the public: restricted and partners-only places are never in it.
+    """
+    from api.page import snapshot
+    from geomap.registry.access import ANONYMOUS
+
+    page: PageSettings = request.app.state.page_settings
+    entries = list(request.app.state.services.deployment)
+    key = (
+        lang,
+        page.snapshot_bytes,
+        tuple((e.id, e.service.place_source.version()) for e in entries),
+    )
+    cached: dict[Any, dict[str, Any]] = request.app.state.__dict__.setdefault("snapshots", {})
+    found = cached.get(key)
+    if found is None:
+        found = snapshot.build(
+            ((e.info, e.service.places(ANONYMOUS)) for e in entries),
+            lang=lang,
+            max_bytes=page.snapshot_bytes,
+        )
+        with request.app.state.page_lock:
+            stale = [k for k in cached if k[2] != key[2]]
+            for k in stale:
+                del cached[k]
+            cached[key] = found
+    return found
+
 
 router = APIRouter(dependencies=[Depends(check_query), Depends(get_caller)], tags=["Public page"])
 
@@ -204,7 +257,12 @@ def _covering(request: Request, bbox: tuple[float, float, float, float]) -> Any 
     return best
 
 
-def csp(tile_url: str | None, *, script_hashes: tuple[str, ...] = ()) -> str:
+def csp(
+    tile_url: str | None,
+    *,
+    script_hashes: tuple[str, ...] = (),
+    style_hashes: tuple[str, ...] = (),
+) -> str:
     """The page's Content-Security-Policy: this server only (and an opt-in tile host)."""
     images = "'self' data:"
     if tile_url:
@@ -212,8 +270,9 @@ def csp(tile_url: str | None, *, script_hashes: tuple[str, ...] = ()) -> str:
         host = rest.split("/")[0].replace("{s}", "*")
         images += f" {scheme}://{host}"
     scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
+    styles = " ".join(["'self'", *(f"'sha256-{h}'" for h in style_hashes)])
     return (
-        f"default-src 'self'; script-src {scripts}; style-src 'self'; "
+        f"default-src 'self'; script-src {scripts}; style-src {styles}; "
         f"img-src {images}; connect-src 'self'; worker-src 'self'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
@@ -223,11 +282,17 @@ _csp = csp  # the name the serving tests know
 
 
 def html_response(
-    text: str, *, tile_url: str | None = None, script_hashes: tuple[str, ...] = ()
+    text: str,
+    *,
+    tile_url: str | None = None,
+    script_hashes: tuple[str, ...] = (),
+    style_hashes: tuple[str, ...] = (),
 ) -> HTMLResponse:
     """An HTML answer with the page's security and caching headers (and an ETag)."""
     response = HTMLResponse(text)
-    response.headers["Content-Security-Policy"] = csp(tile_url, script_hashes=script_hashes)
+    response.headers["Content-Security-Policy"] = csp(
+        tile_url, script_hashes=script_hashes, style_hashes=style_hashes
+    )
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Vary"] = "Accept, Accept-Language"
@@ -276,6 +341,7 @@ def index_response(request: Request, lang: str | None) -> Response:
         if page.tile_url
         else None,
     }
+    inline = inline_parts()
     html = (
         templates()
         .get_template("index.html")
@@ -289,9 +355,17 @@ def index_response(request: Request, lang: str | None) -> Response:
             levels={k: i18n.gettext(language, v) for k, v in LEVEL_LABELS.items()},
             bootstrap=Markup(BOOTSTRAP),
             config=_script_json(config),
+            snapshot=_script_json(places_snapshot(request, language)),
+            css=Markup(inline["css"]),
+            first=Markup(inline["first"]),
         )
     )
-    response = html_response(html, tile_url=page.tile_url, script_hashes=(BOOTSTRAP_HASH,))
+    response = html_response(
+        html,
+        tile_url=page.tile_url,
+        script_hashes=(BOOTSTRAP_HASH, inline["first_hash"]),
+        style_hashes=(inline["css_hash"],),
+    )
     if request.headers.get("if-none-match") == response.headers["ETag"]:
         return Response(status_code=304, headers={"ETag": response.headers["ETag"]})
     return response
@@ -349,7 +423,7 @@ def basemap_tile(
 @cache
 def _service_worker_text() -> str:
     digest = hashlib.sha256()
-    for name in ("app.js", "messages.js", "app.css", "icon.svg", "sw.js"):
+    for name in ("app.js", "messages.js", "app.css", "first.js", "icon.svg", "sw.js"):
         digest.update((STATIC / name).read_bytes())
     return (STATIC / "sw.js").read_text().replace("__VERSION__", digest.hexdigest()[:12])
 

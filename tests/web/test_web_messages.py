@@ -155,3 +155,58 @@ def test_the_panel_passes_axe_and_its_buttons_are_big_enough(phone, bank_server)
     small = [b for b in small_targets(page) if "bank" in b["cls"]]
     assert small == []
     assert page.locator("#bank-langs button").count() >= 1
+
+
+AGS = (-102.2737, 21.8697)  # Aguascalientes (Mexico), on the second network
+MX_MESSAGE = "test-mx-msg-health"
+
+
+@pytest.fixture(scope="module")
+def two_countries(tmp_path_factory) -> Iterator[Server]:
+    """Porto Alegre (BR) and Aguascalientes (MX) networks; Brazil's messages and one of Mexico."""
+    from tests.paths import AGUASCALIENTES_PBF
+
+    folder = tmp_path_factory.mktemp("two-countries")
+    for pbf, ident, country in (
+        (PORTO_ALEGRE_PBF, "porto-alegre", "BR"),
+        (AGUASCALIENTES_PBF, "aguascalientes", "MX"),
+    ):
+        net = network_from_file(pbf, "walk")
+        net.meta.update({"id": ident, "name": ident.title(), "countries": [country]})
+        net.save(folder / "networks" / f"{ident}.npz")
+    mexico = copy.deepcopy(
+        next(f for f in MESSAGES["features"] if f["id"] == "sample-br-msg-health")
+    )
+    mexico["id"] = MX_MESSAGE
+    mexico["properties"].update({"country": "MX", "countries": ["MX"]})
+    mexico["properties"]["title"] = {k: f"MX {v}" for k, v in mexico["properties"]["title"].items()}
+    store = SQLiteStore(folder / "registry.sqlite")
+    store.import_places("places", validate_collection(SAMPLE), SYSTEM, "sample")
+    both = {**MESSAGES, "features": [*MESSAGES["features"], mexico]}
+    store.import_places("messages", validate_collection(both, validator=validate_message),
+                        SYSTEM, "sample")  # fmt: skip
+    store.close()
+    running = Server(folder / "registry.sqlite", folder / "server.log",
+                     env={"GEOMAP_NETWORKS": str(folder / "networks")})  # fmt: skip
+    running.start(timeout_s=180)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_moving_to_another_country_brings_its_messages(phone, two_countries) -> None:
+    device = phone(
+        geolocation={"longitude": AGS[0], "latitude": AGS[1]}, permissions=["geolocation"]
+    )
+    page = device.page()
+    page.goto(f"{two_countries.url}/?lang=es#at={AT}")
+    wait_until(page, "window.geomapMessagesShown && window.geomapMessagesShown.country === 'BR'")
+    assert set(shown(page)) == set(expected("es"))
+    page.click("#locate")  # the phone says it is in Aguascalientes now: no reload, no hash event
+    wait_until(page, "window.geomapMessagesShown.country === 'MX'")
+    titles = shown(page)
+    assert list(titles) == [MX_MESSAGE]
+    assert titles[MX_MESSAGE][1].startswith("MX ")
+    assert device.foreign(two_countries) == []
+    assert device.errors == []

@@ -99,15 +99,26 @@ def test_service_worker_controls_the_whole_site(client) -> None:
     assert "ignoreSearch: true" not in r.text.split("function networkFirst")[1].split("loose")[0]
 
 
-def test_the_inline_start_is_the_only_inline_script_and_its_hash_is_allowed(client) -> None:
+def test_the_inline_scripts_and_style_are_the_only_ones_and_their_hashes_are_allowed(
+    client,
+) -> None:
+    """The start (asks for the places) and the first list (from the snapshot) are inlined,
+    and so is the style sheet; each by its hash, nothing else inline may run."""
     import base64
     import hashlib
 
+    def allowed(text: str) -> bool:
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        return f"'sha256-{digest}'" in page.headers["content-security-policy"]
+
     page = client.get("/", headers=HTML)
     scripts = re.findall(r"<script>(.*?)</script>", page.text, flags=re.S)
-    assert len(scripts) == 1
-    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
-    assert f"'sha256-{digest}'" in page.headers["content-security-policy"]
+    assert len(scripts) == 2
+    assert all(allowed(s) for s in scripts)
+    styles = re.findall(r"<style>(.*?)</style>", page.text, flags=re.S)
+    assert len(styles) == 1
+    assert allowed(styles[0])
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
     again = client.get("/", headers={**HTML, "If-None-Match": page.headers["etag"]})
     assert again.status_code == 304
 

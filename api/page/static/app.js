@@ -332,6 +332,14 @@
     if (map && recentre) { map.setView([lat, lon], Math.max(map.getZoom(), 15), { animate: false }); }
     renderContacts();
     search(true);
+    tellWhere();
+  }
+  // the other panels (the message bank) follow the person: where they are and which network
+  function tellWhere() {
+    var net = networkAt(state.at[0], state.at[1]);
+    window.dispatchEvent(new CustomEvent("geomap:where", { detail: {
+      lon: state.at[0], lat: state.at[1], network: net ? net.id : null, countries: net ? net.countries.slice() : []
+    } }));
   }
   $("locate").addEventListener("click", function () {
     if (!navigator.geolocation) { status(t("Your location could not be found.")); return; }
@@ -401,11 +409,20 @@
     });
   }
 
-  // offline at a new location: places of a saved area by straight-line distance, said so
+  // offline at a new location: places of a saved area by straight-line distance, said so;
+  // without a saved area, the public places the page itself carries (dated, first.js)
+  function fromSnapshot() {
+    var snap = window.geomapSnapshot, found = snap && snap.near(state.at[0], state.at[1], Number($("minutes").value));
+    if (!found) { render(); status(t("No connection: places cannot be searched from here.")); return; }
+    state.features = found; state.straight = true; state.fetchedAt = Date.parse(snap.at);
+    banner(state.fetchedAt);
+    status(t("No connection: places of the saved area by straight-line distance, not walking time."));
+    render();
+  }
   function fromPack() {
     var pack = read(PACK);
     state.features = [];
-    if (!pack || !caches) { render(); status(t("No connection: places cannot be searched from here.")); return; }
+    if (!pack || !window.caches) { fromSnapshot(); return; }
     caches.match(pack.places).then(function (r) { return r ? r.json() : null; }).then(function (fc) {
       if (!fc) { throw new Error("no pack"); }
       var R = 6371000, rad = Math.PI / 180;
@@ -419,7 +436,7 @@
       banner(pack.savedAt);
       status(t("No connection: places of the saved area by straight-line distance, not walking time."));
       render();
-    }).catch(function () { render(); status(t("No connection: places cannot be searched from here.")); });
+    }).catch(fromSnapshot);
   }
 
   function fold(s) { return (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }

@@ -99,7 +99,8 @@
 
   function load() {
     var country = countryAt(point || hashPoint());
-    if (!country) { section.hidden = true; return; }
+    shownCountry = country;
+    if (!country) { section.hidden = true; window.geomapMessagesShown = { country: null, lang: shownLang, count: 0 }; return; }
     var lang = shownLang;
     fetch(url(country, lang), { headers: { Accept: "application/json" } }).then(function (r) {
       if (r.headers.get("X-Geomap-Offline")) { throw new Error("offline"); }
@@ -118,10 +119,15 @@
   }
 
   window.addEventListener("hashchange", function () { point = null; load(); });
-  // app.js may tell where the person is when it is not in the address (their location)
-  document.addEventListener("geomap:where", function (event) {
+  // app.js tells whenever the person's location (and so maybe the network and country)
+  // changes: their position, a town picked, a tap on the map
+  var shownCountry = null;
+  window.addEventListener("geomap:where", function (event) {
     var d = event.detail;
-    if (d && isFinite(d.lon) && isFinite(d.lat)) { point = [d.lon, d.lat]; load(); }
+    if (!d || !isFinite(d.lon) || !isFinite(d.lat)) { return; }
+    point = [d.lon, d.lat];
+    var country = countryAt(point);
+    if (country !== shownCountry || !country) { load(); }
   });
   load();
 })();

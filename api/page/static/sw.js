@@ -12,9 +12,8 @@ var PACK = "geomap-pack-v1";
 var PRECACHE = [
   "/static/page/app.js",
   "/static/page/messages.js",
-  "/static/page/app.css",
   "/static/page/icon.svg"
-];  // Leaflet is kept when first used (the low-data mode never loads it)
+];  // the page inlines its style sheet; Leaflet is kept when first used (low-data mode never does)
 // answers kept for offline use; /nearby and /routes/safe are kept by the page itself
 var KEPT = /^\/(networks|messages$|collections\/(places|risk_zones)\/items)/;  // messages: the bank
 var LIVE = /^\/(nearby|routes\/safe|help|feedback)/;
