@@ -3,7 +3,9 @@
 Nothing is opened at import: :func:`create_app` builds the app from settings and the lifespan
 opens the registry, the walking networks and the population layer through
 :func:`geomap.service.open_services` (the same code the CLI uses), kept on
-``app.state.services`` while the app runs.
+``app.state.services`` while the app runs. An app made with ``prepared`` networks (a pre-fork
+server's parent warmed them up, see :mod:`api.server`) opens only its registry connections in
+its lifespan, in the worker process.
 
 Do no harm: the API keeps no access log and never logs query coordinates, IP addresses or user
 agents, and sets no cookies. Run it with uvicorn's access log off — :func:`run` does;
@@ -36,7 +38,7 @@ from api.routes import (
     transfer,
 )
 from api.routes import transit as transit_routes
-from geomap.service import open_services
+from geomap.service import Prepared, open_services
 from geomap.settings import Settings
 
 DESCRIPTION = """\
@@ -54,7 +56,7 @@ Errors are `application/problem+json` (RFC 9457) listing every problem.
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the registry, every network and the population layer for the app's lifetime."""
     settings: Settings = app.state.settings
-    app.state.services = open_services(settings)
+    app.state.services = open_services(settings, prepared=app.state.prepared)
     app.state.gate = HeavyGate(
         slots=settings.heavy_concurrency,
         queue=settings.heavy_queue,
@@ -84,6 +86,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     collections: Mapping[str, CollectionSpec] | None = None,
+    prepared: Prepared | None = None,
 ) -> FastAPI:
     """Build the registry API.
 
@@ -93,6 +96,9 @@ def create_app(
         Read from the environment (``GEOMAP_*``) when not given.
     collections : mapping of str to CollectionSpec, optional
         The collections served; :data:`api.collections.COLLECTIONS` by default.
+    prepared : Prepared, optional
+        Networks already loaded and warmed up (:func:`geomap.service.prepare_services`): the
+        lifespan then opens only the registry and binds them to it.
 
     Returns
     -------
@@ -111,6 +117,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.prepared = prepared
     app.state.collections = dict(collections if collections is not None else COLLECTIONS)
     app.include_router(ogc.router)
     app.include_router(items.router)
@@ -138,27 +145,24 @@ def run(
     port: int = 8000,
     *,
     workers: int = 1,
+    prepared: Prepared | None = None,
 ) -> None:
-    """Serve the API with uvicorn, without access log and without a ``Server`` header.
+    """Serve the API without access log and without a ``Server`` header.
 
-    With ``workers > 1`` each worker process builds its own app from the environment
-    (``GEOMAP_*``), so ``settings`` must be the environment's.
+    One worker is plain uvicorn in this process. With ``workers > 1`` it is the pre-fork server
+    of :mod:`api.server`: this process loads and warms up every network (or takes
+    ``prepared``), then forks the workers, which share it copy-on-write.
     """
+    settings = settings or Settings()
+    if workers > 1:
+        from api.server import serve_prefork
+
+        serve_prefork(settings, host=host, port=port, workers=workers, prepared=prepared)
+        return
     import uvicorn
 
-    if workers > 1:
-        uvicorn.run(
-            "api.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=False,
-            server_header=False,
-        )
-        return
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, prepared=prepared),
         host=host,
         port=port,
         access_log=False,

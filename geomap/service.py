@@ -9,7 +9,11 @@ elevation, snapping limit, the networks served).
 * :func:`network_paths`, :func:`load_network` — the saved networks a deployment serves;
 * :func:`transit_service` — one network with its places and zones;
 * :func:`open_deployment` — every network of the deployment on one registry;
-* :func:`open_services` — all of it for a server, closed with :meth:`Services.close`.
+* :func:`open_services` — all of it for a server, closed with :meth:`Services.close`;
+* :func:`prepare_services`, :func:`bind_registry` — the same split in two for a pre-fork
+  server: the parent process loads and warms up every network (no connection left open), each
+  worker process opens its own registry connections after the fork and binds the networks to
+  them.
 """
 
 from __future__ import annotations
@@ -238,16 +242,75 @@ class Services:
         self.store.close()
 
 
-def open_services(settings: Settings, *, progress: Progress | None = None) -> Services:
-    """Open the registry, every network and the population layer for a server."""
+@dataclass
+class Prepared:
+    """What a pre-fork server builds once, before forking its workers: no connection in it.
+
+    The networks, their hierarchies and day and night customizations, the population layer and
+    the towns; each worker binds them to its own registry store (:func:`open_services`).
+    """
+
+    settings: Settings
+    deployment: Deployment
+    demand: Any = None
+
+
+def _read_demand(settings: Settings) -> Any:
+    if settings.population is None:
+        return None
+    from geomap.coverage import read_demand
+
+    return read_demand(settings.population)
+
+
+def prepare_services(settings: Settings, *, progress: Progress | None = None) -> Prepared:
+    """Load and warm up every network and the population layer, closing the registry after.
+
+    The registry is opened only to read the current places and risk zones (the warm-up
+    customizes the routers with them) and is closed before returning, so the result holds no
+    database connection or thread and can be shared with forked processes.
+    """
     store = open_registry(settings)
     try:
         deployment = open_deployment(settings, store, progress=progress)
-        demand = None
-        if settings.population is not None:
-            from geomap.coverage import read_demand
+        demand = _read_demand(settings)
+    finally:
+        store.close()
+    return Prepared(settings, deployment, demand)
 
-            demand = read_demand(settings.population)
+
+def bind_registry(deployment: Deployment, store: RegistryStore) -> Deployment:
+    """Make every network of the deployment read its places and zones from ``store``.
+
+    Caches are kept: they are keyed by the collections' version counters, which the new store
+    reads from the same database (a version that moved on makes the next request reload).
+    """
+    places, zones = RegistryPlaces(store), RegistryZones(store)
+    for entry in deployment:
+        entry.service.place_source = places
+        entry.service.zone_source = zones
+    return deployment
+
+
+def open_services(
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    prepared: Prepared | None = None,
+) -> Services:
+    """Open the registry, every network and the population layer for a server.
+
+    With ``prepared`` (built by :func:`prepare_services`, typically in a parent process before
+    forking), only the registry is opened here and the prepared networks are bound to it.
+    """
+    store = open_registry(settings)
+    try:
+        if prepared is None:
+            deployment = open_deployment(settings, store, progress=progress)
+            demand = _read_demand(settings)
+        else:
+            deployment = bind_registry(prepared.deployment, store)
+            demand = prepared.demand
     except BaseException:
         store.close()
         raise

@@ -48,7 +48,14 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes. Above 1, the networks are loaded and warmed up once, then "
+            "the workers are forked and share them.",
+        ),
+    ] = 1,
     demo: Annotated[
         bool,
         typer.Option(
@@ -63,6 +70,7 @@ def serve(
 ) -> None:
     """Run the API and the map page (no access log: coordinates and addresses never logged)."""
     import os
+    import time
 
     from api.app import run
 
@@ -83,8 +91,22 @@ def serve(
         )
         os.environ.pop("GEOMAP_NETWORK", None)
         os.environ.pop("GEOMAP_REGISTRY_URL", None)
-    from geomap.service import preflight
+    from geomap.errors import GeomapError
+    from geomap.service import network_paths, preflight, prepare_services
 
     preflight(settings)
+    prepared = None
+    if workers > 1:  # the pre-fork server: warm up here, once, then fork the workers
+        started = time.monotonic()
+        try:
+            with steps(len(network_paths(settings)) + 1, "serve") as say:
+                prepared = prepare_services(settings, progress=say)
+                say("forking the workers")
+        except GeomapError as exc:
+            raise fail(exc) from exc
+        out.print(
+            f"{len(prepared.deployment)} network(s) loaded and warmed up in "
+            f"{time.monotonic() - started:.1f} s; forking {workers} workers"
+        )
     out.print(f"serving on http://{host}:{port}/ (map page at /, API description at /api)")
-    run(settings, host=host, port=port, workers=workers)
+    run(settings, host=host, port=port, workers=workers, prepared=prepared)
