@@ -44,22 +44,8 @@ MAX_SCALE = 1000.0
 PARTIAL_SHARE = 0.05
 
 
-def _topology_files(network: Network, order: UInt32Array, folder: Path) -> None:
-    n = network.n_nodes
-    rank = np.empty(n, dtype=np.uint32)
-    rank[order] = np.arange(n, dtype=np.uint32)
-    np.asarray(network.edge_u, dtype=np.uint32).tofile(folder / "tail")
-    np.asarray(network.edge_v, dtype=np.uint32).tofile(folder / "head")
-    np.asarray(order, dtype=np.uint32).tofile(folder / "order")
-    rank.tofile(folder / "rank")
-    np.array([n], dtype=np.uint32).tofile(folder / "node_count")
-
-
 def compute_order(network: Network) -> UInt32Array:
-    """The nested-dissection node order of the network's hierarchy (the expensive step).
-
-    The topology built on the way is kept for this process (:func:`topology`).
-    """
+    """The nested-dissection node order of the network's hierarchy (the expensive step)."""
     from pyroutingkit import CCHTopology
 
     topo = CCHTopology()
@@ -73,27 +59,71 @@ def compute_order(network: Network) -> UInt32Array:
     with tempfile.TemporaryDirectory(prefix="geomap-cch-") as folder:
         topo.save(folder)
         order = np.fromfile(Path(folder) / "order", dtype=np.uint32)
-    network.__dict__["_cch_topology"] = topo
     return order
 
 
-def topology(network: Network) -> Any:
-    """The network's CCH topology for this process, from its saved order (built once)."""
-    cached = network.__dict__.get("_cch_topology")
-    if cached is not None:
-        return cached
-    from pyroutingkit import CCHTopology
+class Topology:
+    """The chordal supergraph of a node order, with per-process search scratch.
 
-    order = network.hierarchy_order  # computed now if the file did not carry it
+    Arrays are in rank space (see :mod:`routing._cch`); ``rank[node]`` maps nodes there.
+    """
+
+    def __init__(self, network: Network, order: UInt32Array) -> None:
+        from routing import _cch
+
+        n = network.n_nodes
+        self.rank = np.empty(n, dtype=np.int64)
+        self.rank[np.asarray(order, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+        ru = self.rank[np.asarray(network.edge_u)]
+        rv = self.rank[np.asarray(network.edge_v)]
+        keep = ru != rv
+        lo, hi = np.minimum(ru, rv)[keep], np.maximum(ru, rv)[keep]
+        self.up_ptr, self.up_head = _cch.build_topology(n, lo, hi)
+        degree = np.diff(self.up_ptr)
+        self.arc_tail = np.repeat(np.arange(n, dtype=np.int32), degree)
+        self.parent = np.full(n, -1, dtype=np.int64)
+        has = degree > 0
+        self.parent[has] = self.up_head[self.up_ptr[:-1][has]]
+        self.edge_arc, self.edge_upward = _cch.edge_arcs(self.up_ptr, self.up_head, ru, rv)
+        self.fdist, self.bdist = np.full(n, np.inf), np.full(n, np.inf)
+        self.fpred, self.bpred = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+        self.fmark, self.bmark = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+        self.fbuf, self.bbuf = np.empty(n, np.int64), np.empty(n, np.int64)
+        self.stamp = np.zeros(1, dtype=np.int64)
+        self._updates: tuple[Any, ...] | None = None
+
+    @property
+    def n_arcs(self) -> int:
+        """How many arcs the supergraph has."""
+        return len(self.up_head)
+
+    def update_lists(self) -> tuple[Any, ...]:
+        """Lower neighbours and the input edges of every arc (for partial customization)."""
+        if self._updates is None:
+            from routing import _cch
+
+            down = _cch.down_lists(self.up_ptr, self.up_head)
+            ok = np.flatnonzero(self.edge_arc >= 0)
+            edge_ids = ok[np.argsort(self.edge_arc[ok], kind="stable")]
+            edge_ptr = np.zeros(self.n_arcs + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.edge_arc[ok], minlength=self.n_arcs), out=edge_ptr[1:])
+            self._updates = (*down, edge_ptr, edge_ids)
+        return self._updates
+
+    def scratch(self) -> tuple[Any, ...]:
+        """Search state shared by the metrics of this process."""
+        return (self.fdist, self.fpred, self.fmark, self.bdist, self.bpred, self.bmark,
+                self.fbuf, self.bbuf, self.stamp)  # fmt: skip
+
+
+def topology(network: Network) -> Topology:
+    """The network's hierarchy topology for this process, from its saved order (built once)."""
     cached = network.__dict__.get("_cch_topology")
-    if cached is not None:
-        return cached
-    topo = CCHTopology()
-    with tempfile.TemporaryDirectory(prefix="geomap-cch-") as folder:
-        _topology_files(network, np.asarray(order, dtype=np.uint32), Path(folder))
-        topo.load(folder)
-    network.__dict__["_cch_topology"] = topo
-    return topo
+    if cached is None:
+        cached = Topology(network, network.hierarchy_order)
+        network.__dict__["_cch_topology"] = cached
+    result: Topology = cached
+    return result
 
 
 def choose_scale(network: Network, weights: FloatArray) -> float:
@@ -137,44 +167,80 @@ class Metric:
     """
 
     def __init__(self, network: Network, weights: FloatArray, *, scale: float | None = None):
-        from pyroutingkit import CCHMetric
+        from routing import _cch
 
         self.network = network
+        self.topology = topo = topology(network)
         self.scale = choose_scale(network, weights) if scale is None else scale
         self.quantized = quantize(weights, self.scale)
-        self._metric = CCHMetric(topology(network))
-        self._metric.customize(self.quantized)
+        arcs = topo.n_arcs
+        self.fwd, self.bwd = np.empty(arcs), np.empty(arcs)
+        self.fmid, self.bmid = np.empty(arcs, np.int32), np.empty(arcs, np.int32)
+        _cch.customize(topo.up_ptr, topo.up_head, topo.edge_arc, topo.edge_upward,
+                       self._units(self.quantized), self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
+
+    @staticmethod
+    def _units(q: UInt32Array) -> FloatArray:
+        return np.where(q >= INF_WEIGHT, math.inf, q.astype(np.float64))
 
     def update(self, weights: FloatArray) -> int:
         """Re-customize for new weights: partially when few arcs change. Returns how many did."""
+        from routing import _cch
+
         q = quantize(weights, self.scale)
-        changed = np.flatnonzero(q != self.quantized).astype(np.uint32)
+        changed = np.flatnonzero(q != self.quantized)
         if len(changed) == 0:
             return 0
+        topo = self.topology
+        units = self._units(q)
         if len(changed) > PARTIAL_SHARE * len(q):
-            self._metric.customize(q)
+            _cch.customize(topo.up_ptr, topo.up_head, topo.edge_arc, topo.edge_upward, units,
+                           self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
         else:
-            self._metric.update_weights(changed, q[changed])
+            _cch.update(topo.up_ptr, topo.up_head, topo.arc_tail, *topo.update_lists(),
+                        topo.edge_arc, topo.edge_upward, units, changed,
+                        self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
         self.quantized = q
         return len(changed)
 
     def distances(self, sources: IntArray, targets: IntArray) -> FloatArray:
         """``(len(sources), len(targets))`` quantized costs in cost units (``inf``: none)."""
-        if len(sources) == 1 and len(targets) == 1:
-            d, _, _ = self._metric.query(int(sources[0]), int(targets[0]))
-            raw = np.array([[d]], dtype=np.float64)
-        else:
-            raw = np.asarray(
-                self._metric.distances_many_to_many(
-                    np.asarray(sources, dtype=np.uint32), np.asarray(targets, dtype=np.uint32)
-                ),
-                dtype=np.float64,
-            )
-        return np.where(raw >= INF_WEIGHT, math.inf, raw / self.scale)
+        from routing import _cch
+
+        topo = self.topology
+        raw = _cch.distances(topo.up_ptr, topo.up_head, topo.parent, self.fwd, self.bwd,
+                             topo.rank[np.asarray(sources, dtype=np.int64)],
+                             topo.rank[np.asarray(targets, dtype=np.int64)],
+                             *topo.scratch())  # fmt: skip
+        return np.asarray(raw / self.scale, dtype=np.float64)
+
+    def best(
+        self, sources: IntArray, source_costs: FloatArray, targets: IntArray, target_costs: FloatArray
+    ) -> tuple[float, int, int, IntArray]:
+        """Best path from any source to any target, each with a start or end cost (cost units).
+
+        Returns ``(cost, source index, target index, directed edges)``; the cost is the
+        quantized path cost plus the two end costs (``inf, -1, -1`` and no edges if none).
+        """
+        from routing import _cch
+
+        topo = self.topology
+        src = topo.rank[np.asarray(sources, dtype=np.int64)]
+        dst = topo.rank[np.asarray(targets, dtype=np.int64)]
+        sc = np.asarray(source_costs, dtype=np.float64) * self.scale
+        dc = np.asarray(target_costs, dtype=np.float64) * self.scale
+        cost, first, last, edges = _cch.best_path(
+            topo.up_ptr, topo.up_head, topo.arc_tail, topo.parent, self.fwd, self.bwd,
+            self.fmid, self.bmid, src, sc, dst, dc, *topo.scratch(),
+        )  # fmt: skip
+        if not math.isfinite(cost):
+            return math.inf, -1, -1, np.empty(0, dtype=np.int64)
+        i = int(np.argmin(np.where(src == first, sc, np.inf)))
+        j = int(np.argmin(np.where(dst == last, dc, np.inf)))
+        return float(cost) / self.scale, i, j, np.asarray(edges, dtype=np.int64)
 
     def path(self, source: int, target: int) -> tuple[float, IntArray]:
         """Quantized cost (cost units, ``inf`` if none) and directed edges of a best path."""
-        d, _, arcs = self._metric.query(int(source), int(target))
-        if d >= INF_WEIGHT:
-            return math.inf, np.empty(0, dtype=np.int64)
-        return d / self.scale, np.asarray(arcs, dtype=np.int64)
+        zero = np.zeros(1)
+        cost, _, _, edges = self.best(np.array([source]), zero, np.array([target]), zero)
+        return cost, edges

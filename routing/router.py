@@ -467,17 +467,12 @@ class Router(RouteAssembly):
         dst_ok = np.flatnonzero(np.isfinite(arrive.costs))
         if not len(src_ok) or not len(dst_ok):
             return math.inf, -1, np.empty(0, np.int64)
-        src, dst = np.unique(leave.nodes[src_ok]), np.unique(arrive.nodes[dst_ok])
-        between = self.metric.distances(src, dst)
-        rows = np.searchsorted(src, leave.nodes[src_ok])
-        cols = np.searchsorted(dst, arrive.nodes[dst_ok])
-        total = leave.costs[src_ok, None] + between[rows][:, cols] + arrive.costs[None, dst_ok]
-        flat = int(np.argmin(total))
-        i, j = divmod(flat, total.shape[1])
-        if not math.isfinite(total[i, j]):
+        quantized, i, j, edges = self.metric.best(
+            leave.nodes[src_ok], leave.costs[src_ok], arrive.nodes[dst_ok], arrive.costs[dst_ok]
+        )
+        if not math.isfinite(quantized):
             return self._dijkstra_route(leave, arrive)
         s, t = int(src_ok[i]), int(dst_ok[j])
-        _, edges = self.metric.path(int(leave.nodes[s]), int(arrive.nodes[t]))
         cost = float(leave.costs[s]) + float(self.weights[edges].sum()) + float(arrive.costs[t])
         return cost, t, edges
 
