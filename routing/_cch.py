@@ -170,8 +170,22 @@ def down_lists(up_ptr, up_head):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def update(  # type: ignore[no-untyped-def]
-    up_ptr, up_head, arc_tail, down_ptr, down_tail, down_arc, edge_ptr, edge_ids,
-    arc, upward, weights, changed, fwd, bwd, fmid, bmid,
+    up_ptr,
+    up_head,
+    arc_tail,
+    down_ptr,
+    down_tail,
+    down_arc,
+    edge_ptr,
+    edge_ids,
+    arc,
+    upward,
+    weights,
+    changed,
+    fwd,
+    bwd,
+    fmid,
+    bmid,
 ):
     """Partial customization after the input edges ``changed`` got new ``weights``.
 
@@ -181,7 +195,7 @@ def update(  # type: ignore[no-untyped-def]
     """
     heap = np.empty(16, dtype=np.int64)
     size = 0
-    seen = dict()
+    seen = {}
     seen[-1] = True
     for e in changed:
         a = arc[e]
@@ -274,11 +288,11 @@ def _heap_pop(heap, size):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _up_search(up_ptr, up_head, parent, w, nodes, costs, dist, pred, mark, stamp, buf):  # type: ignore[no-untyped-def]
-    """Search upwards from ``nodes`` over their elimination-tree ancestors; returns how many.
+def _ancestors(parent, nodes, costs, dist, pred, mark, stamp, buf):  # type: ignore[no-untyped-def]
+    """Collect the elimination-tree ancestors of ``nodes`` into ``buf`` (increasing rank).
 
-    ``buf[:count]`` holds the ancestors in increasing rank; ``dist``/``pred`` are valid on them
-    (and ``mark == stamp`` tells which they are), so nothing needs resetting afterwards.
+    Their ``dist``/``pred`` are initialized (start costs on ``nodes``) and ``mark == stamp``
+    tells which nodes they are, so nothing needs resetting after a search. Returns how many.
     """
     m = 0
     for k in range(len(nodes)):
@@ -295,17 +309,27 @@ def _up_search(up_ptr, up_head, parent, w, nodes, costs, dist, pred, mark, stamp
     for k in range(len(nodes)):
         if costs[k] < dist[nodes[k]]:
             dist[nodes[k]] = costs[k]
+    return m
+
+
+@njit(cache=True, inline="always")
+def _relax(up_ptr, up_head, w, x, d, dist, pred):  # type: ignore[no-untyped-def]
+    for a in range(up_ptr[x], up_ptr[x + 1]):
+        y = up_head[a]
+        c = d + w[a]
+        if c < dist[y]:
+            dist[y] = c
+            pred[y] = a
+
+
+@njit(cache=True)
+def _up_search(up_ptr, up_head, parent, w, nodes, costs, dist, pred, mark, stamp, buf):  # type: ignore[no-untyped-def]
+    """Search upwards from ``nodes`` over all their ancestors (see :func:`_ancestors`)."""
+    m = _ancestors(parent, nodes, costs, dist, pred, mark, stamp, buf)
     for k in range(m):
         x = buf[k]
-        d = dist[x]
-        if d == INF:
-            continue
-        for a in range(up_ptr[x], up_ptr[x + 1]):
-            y = up_head[a]
-            c = d + w[a]
-            if c < dist[y]:
-                dist[y] = c
-                pred[y] = a
+        if dist[x] < INF:
+            _relax(up_ptr, up_head, w, x, dist[x], dist, pred)
     return m
 
 
@@ -349,8 +373,27 @@ def _unpack(up_ptr, up_head, arc_tail, fmid, bmid, arcs, dirs, out, used):  # ty
 
 @njit(cache=True)
 def best_path(  # type: ignore[no-untyped-def]
-    up_ptr, up_head, arc_tail, parent, fwd, bwd, fmid, bmid, src, scost, dst, dcost,
-    fdist, fpred, fmark, bdist, bpred, bmark, fbuf, bbuf, stamp,
+    up_ptr,
+    up_head,
+    arc_tail,
+    parent,
+    fwd,
+    bwd,
+    fmid,
+    bmid,
+    src,
+    scost,
+    dst,
+    dcost,
+    fdist,
+    fpred,
+    fmark,
+    bdist,
+    bpred,
+    bmark,
+    fbuf,
+    bbuf,
+    stamp,
 ):
     """Best path from any source (with its start cost) to any target (with its end cost).
 
@@ -358,17 +401,28 @@ def best_path(  # type: ignore[no-untyped-def]
     """
     stamp[0] += 1
     s = stamp[0]
-    mf = _up_search(up_ptr, up_head, parent, fwd, src, scost, fdist, fpred, fmark, s, fbuf)
-    mb = _up_search(up_ptr, up_head, parent, bwd, dst, dcost, bdist, bpred, bmark, s, bbuf)
+    mf = _ancestors(parent, src, scost, fdist, fpred, fmark, s, fbuf)
+    mb = _ancestors(parent, dst, dcost, bdist, bpred, bmark, s, bbuf)
     best = INF
     meet = -1
-    for k in range(mb):
-        v = bbuf[k]
-        if fmark[v] == s:
-            c = fdist[v] + bdist[v]
-            if c < best:
-                best = c
-                meet = v
+    i = j = 0
+    while i < mf or j < mb:  # both searches in rank order, pruned by the best meeting so far
+        x = fbuf[i] if i < mf else bbuf[j]
+        if j < mb and bbuf[j] < x:
+            x = bbuf[j]
+        in_f = i < mf and fbuf[i] == x
+        in_b = j < mb and bbuf[j] == x
+        if in_f and in_b and fdist[x] + bdist[x] < best:
+            best = fdist[x] + bdist[x]
+            meet = x
+        if in_f:
+            if fdist[x] < best:
+                _relax(up_ptr, up_head, fwd, x, fdist[x], fdist, fpred)
+            i += 1
+        if in_b:
+            if bdist[x] < best:
+                _relax(up_ptr, up_head, bwd, x, bdist[x], bdist, bpred)
+            j += 1
     out = np.empty(max(16, 4 * mf), dtype=np.int64)
     if meet < 0:
         return INF, -1, -1, out[:0]
@@ -395,8 +449,22 @@ def best_path(  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def distances(  # type: ignore[no-untyped-def]
-    up_ptr, up_head, parent, fwd, bwd, src, dst,
-    fdist, fpred, fmark, bdist, bpred, bmark, fbuf, bbuf, stamp,
+    up_ptr,
+    up_head,
+    parent,
+    fwd,
+    bwd,
+    src,
+    dst,
+    fdist,
+    fpred,
+    fmark,
+    bdist,
+    bpred,
+    bmark,
+    fbuf,
+    bbuf,
+    stamp,
 ):
     """``(len(src), len(dst))`` costs: a search per target into buckets, one per source."""
     out = np.full((len(src), len(dst)), INF)

@@ -1,4 +1,9 @@
-"""Customizable contraction hierarchies (RoutingKit through ``pyroutingkit``).
+"""Customizable contraction hierarchies (order from RoutingKit, the rest in :mod:`routing._cch`).
+
+The node order comes from RoutingKit's nested dissection (``pyroutingkit``); the supergraph,
+the customization (which records how every shortcut is made), queries and path unpacking are
+our compiled kernels: RoutingKit's own path unpacking re-enumerates triangles for every
+shortcut, which cost ~10 ms per 1,000 edges of path on the 5M-edge corridor.
 
 A *hierarchy* is weight-independent: a node order found by nested dissection (inertial flow)
 and the chordal supergraph it implies. The order is the expensive part; it is computed once and
@@ -58,8 +63,7 @@ def compute_order(network: Network) -> UInt32Array:
     )
     with tempfile.TemporaryDirectory(prefix="geomap-cch-") as folder:
         topo.save(folder)
-        order = np.fromfile(Path(folder) / "order", dtype=np.uint32)
-    return order
+        return np.fromfile(Path(folder) / "order", dtype=np.uint32)
 
 
 class Topology:
@@ -176,8 +180,9 @@ class Metric:
         arcs = topo.n_arcs
         self.fwd, self.bwd = np.empty(arcs), np.empty(arcs)
         self.fmid, self.bmid = np.empty(arcs, np.int32), np.empty(arcs, np.int32)
-        _cch.customize(topo.up_ptr, topo.up_head, topo.edge_arc, topo.edge_upward,
-                       self._units(self.quantized), self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
+        units = self._units(self.quantized)
+        _cch.customize(topo.up_ptr, topo.up_head, topo.edge_arc, topo.edge_upward, units,
+                       self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
 
     @staticmethod
     def _units(q: UInt32Array) -> FloatArray:
@@ -197,9 +202,11 @@ class Metric:
             _cch.customize(topo.up_ptr, topo.up_head, topo.edge_arc, topo.edge_upward, units,
                            self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
         else:
-            _cch.update(topo.up_ptr, topo.up_head, topo.arc_tail, *topo.update_lists(),
-                        topo.edge_arc, topo.edge_upward, units, changed,
-                        self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
+            _cch.update(  # type: ignore[call-arg]
+                topo.up_ptr, topo.up_head, topo.arc_tail, *topo.update_lists(),
+                topo.edge_arc, topo.edge_upward, units, changed,
+                self.fwd, self.bwd, self.fmid, self.bmid,
+            )  # fmt: skip
         self.quantized = q
         return len(changed)
 
@@ -215,7 +222,11 @@ class Metric:
         return np.asarray(raw / self.scale, dtype=np.float64)
 
     def best(
-        self, sources: IntArray, source_costs: FloatArray, targets: IntArray, target_costs: FloatArray
+        self,
+        sources: IntArray,
+        source_costs: FloatArray,
+        targets: IntArray,
+        target_costs: FloatArray,
     ) -> tuple[float, int, int, IntArray]:
         """Best path from any source to any target, each with a start or end cost (cost units).
 
