@@ -275,8 +275,12 @@ def main() -> None:
                 f"| {run['workers']} | {k + 1} | {m['Rss']:.0f} | {m['Pss']:.0f} | "
                 f"{shared:.0f} | {m['USS']:.0f} | {ratio} |"
             )
-    lines += ["", "| workers | later workers add ≤ 25% of first RSS | server start (parent warm-up + fork) to first answer, s | all workers up, s |",
-              "|---|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "| workers | later workers add ≤ 25% of first RSS "
+        "| server start (parent warm-up + fork) to first answer, s | all workers up, s |",
+        "|---|---|---|---|",
+    ]
     for run in runs:
         worst = max(run["later_uss_over_first_rss"], default=0.0)
         verdict = "**PASS**" if run["target_later_at_most_25pct"] else "**FAIL**"
