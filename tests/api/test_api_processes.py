@@ -115,21 +115,26 @@ def _nearby_ids(client: httpx.Client) -> set[str]:
     return {f["id"] for f in r.json()["features"]}
 
 
+def _new_place(at: tuple[float, float], name: str, service: str) -> dict:
+    """A public support space in Brazil offering ``service`` at ``at``."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": list(at)},
+        "properties": {
+            "kind": "support_space",
+            "name": {"es": name},
+            "organizations": ["Org"],
+            "country": "BR",
+            "services": [service],
+        },
+    }
+
+
 def test_an_edit_through_a_is_in_bs_next_nearby_answer(two) -> None:
     a, b, token = two
     with a.client(token) as admin_a, b.client() as anon_b:
         before = _nearby_ids(anon_b)
-        place = {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": list(NEW_PLACE)},
-            "properties": {
-                "kind": "support_space",
-                "name": {"es": "Cocina nueva"},
-                "organizations": ["Org"],
-                "country": "BR",
-                "services": ["food"],
-            },
-        }
+        place = _new_place(NEW_PLACE, "Cocina nueva", "food")
         made = admin_a.post("/collections/places/items", json=place, headers=GEOJSON)
         assert made.status_code == 201, made.text
         fid = made.json()["id"]
@@ -200,17 +205,7 @@ def test_a_place_added_through_a_is_in_bs_next_coverage(two) -> None:
         ]
         gap = max(units, key=lambda f: f["properties"]["population"])  # most people uncovered
         centre = shapely.geometry.shape(gap["geometry"]).centroid
-        place = {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [centre.x, centre.y]},
-            "properties": {
-                "kind": "support_space",
-                "name": {"es": "Oficina nueva"},
-                "organizations": ["Org"],
-                "country": "BR",
-                "services": ["legal_documentation"],
-            },
-        }
+        place = _new_place((centre.x, centre.y), "Oficina nueva", "legal_documentation")
         made = admin_a.post("/collections/places/items", json=place, headers=GEOJSON)
         assert made.status_code == 201, made.text
         after = anon_b.get("/coverage", params=params).json()  # B's first request after it
