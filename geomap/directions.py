@@ -11,8 +11,8 @@ Pure computation: a GeoJSON route feature (or its parts) in, plain data and text
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -111,22 +111,23 @@ PHRASES: dict[str, dict[str, str]] = {
 }
 
 
-def _bearing(a: Any, b: Any) -> float:
-    """Initial bearing from ``a`` to ``b`` (lon, lat), degrees clockwise from north."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    dlon = lon2 - lon1
-    x = math.sin(dlon) * math.cos(lat2)
-    y = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(dlon)
-    return math.degrees(math.atan2(x, y)) % 360.0
-
-
-def _point_at(coords: np.ndarray, cum: np.ndarray, metres: float) -> np.ndarray:
-    metres = min(max(metres, 0.0), float(cum[-1]))
-    i = int(np.searchsorted(cum, metres, side="right")) - 1
-    i = min(max(i, 0), len(cum) - 2)
+def _points_at(coords: np.ndarray, cum: np.ndarray, metres: np.ndarray) -> np.ndarray:
+    """The points ``metres`` along the line (clamped to its ends), one row per distance."""
+    metres = np.clip(metres, 0.0, float(cum[-1]))
+    i = np.clip(np.searchsorted(cum, metres, side="right") - 1, 0, len(cum) - 2)
     span = cum[i + 1] - cum[i]
-    f = (metres - cum[i]) / span if span > 0 else 0.0
-    return np.asarray(coords[i] + f * (coords[i + 1] - coords[i]))
+    f = np.divide(metres - cum[i], span, out=np.zeros_like(metres), where=span > 0)
+    return np.asarray(coords[i] + f[:, None] * (coords[i + 1] - coords[i]))
+
+
+def _bearings(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Initial bearings from rows of ``a`` to rows of ``b`` (lon, lat), degrees from north."""
+    lon1, lat1 = np.radians(a[:, 0]), np.radians(a[:, 1])
+    lon2, lat2 = np.radians(b[:, 0]), np.radians(b[:, 1])
+    dlon = lon2 - lon1
+    x = np.sin(dlon) * np.cos(lat2)
+    y = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dlon)
+    return np.asarray(np.degrees(np.arctan2(x, y)) % 360.0)
 
 
 def turn_kind(angle: float) -> str:
@@ -178,22 +179,22 @@ def steps(
     total = float(cum[-1]) if len(cum) else 0.0
     claimed = sum(s["length_m"] for s in merged)
     scale = total / claimed if claimed > 0 and total > 0 else 1.0
+    walked = np.array([step["length_m"] * scale for step in merged], dtype=np.float64)
+    angles = np.zeros(len(merged))
+    if len(merged) > 1 and len(line) >= 2:  # every corner at once: where each step begins
+        at = np.cumsum(walked)[:-1]
+        before = _points_at(line, cum, at - BEARING_M)
+        corner = _points_at(line, cum, at)
+        after = _points_at(line, cum, at + np.minimum(BEARING_M, walked[1:]))
+        turning = _bearings(corner, after) - _bearings(before, corner)
+        angles[1:] = (turning + 180.0) % 360.0 - 180.0
     out: list[dict[str, Any]] = []
-    at = 0.0
     for k, step in enumerate(merged):
-        if k == 0 or len(line) < 2:
-            turn = "start"
-        else:
-            before = _point_at(line, cum, at - BEARING_M)
-            corner = _point_at(line, cum, at)
-            after = _point_at(line, cum, at + min(BEARING_M, step["length_m"] * scale))
-            angle = (_bearing(corner, after) - _bearing(before, corner) + 180.0) % 360.0 - 180.0
-            turn = turn_kind(angle)
+        turn = "start" if k == 0 or len(line) < 2 else turn_kind(float(angles[k]))
         if out and turn == "straight" and out[-1]["name"] == step["name"]:
             out[-1]["length_m"] += step["length_m"]
         else:
             out.append({**step, "turn": turn})
-        at += step["length_m"] * scale
     for item in out:
         item["length_m"] = round(item["length_m"], 1)
     return out
@@ -201,11 +202,16 @@ def steps(
 
 def format_distance(metres: float, lang: str) -> str:
     """``"350 m"`` or ``"1,5 km"`` (decimal comma in Spanish and Portuguese)."""
-    from babel.numbers import format_decimal
-
     if metres < 995:
         return f"{round(metres / 10) * 10 if metres >= 100 else round(metres)} m"
-    return f"{format_decimal(round(metres / 1000, 1), format='#,##0.#', locale=lang)} km"
+    return _kilometres(round(metres / 1000, 1), lang)
+
+
+@lru_cache(maxsize=4096)
+def _kilometres(km: float, lang: str) -> str:
+    from babel.numbers import format_decimal
+
+    return f"{format_decimal(km, format='#,##0.#', locale=lang)} km"
 
 
 def _street(step: dict[str, Any], phrases: dict[str, str]) -> str:

@@ -209,6 +209,10 @@ def open_deployment(
                     "lon": center[0], "lat": center[1]}]  # fmt: skip
         info = network_info(ident, network, own)
         entries.append(NetworkEntry(ident, service, info))
+    if warm_up:
+        from geomap import localtime
+
+        localtime.warm_up()  # the zone boundaries: answers without `time` use local time
     return Deployment(entries)
 
 

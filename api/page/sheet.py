@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +24,7 @@ from api.page.streets import StreetIndex
 from geomap import hours
 from geomap.deployment import OutsideNetworksError
 from geomap.errors import NotFoundError, ServiceUnavailableError
+from geomap.localtime import local_now
 from geomap.settings import Settings
 
 router = APIRouter(dependencies=[Depends(check_query), Depends(get_caller)], tags=["Public page"])
@@ -183,7 +184,9 @@ def sheet(
     svg, streets = svg_map(
         index, (lon, lat), near, half_m=800.0, title=_("Map of the surroundings")
     )
-    described = hours.describe(props.get("opening_hours"), when=datetime.now(), lang=language)
+    described = hours.describe(
+        props.get("opening_hours"), when=local_now((lon, lat)), lang=language
+    )
     own_url = str(request.url.replace(query=f"lang={language}"))
     html = (
         templates()

@@ -6,7 +6,6 @@ The point asked about is never logged or stored, and the answer is sent with
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from api import transit
 from api.deps import AnyCaller, CurrentSettings, Networks, check_query
 from api.responses import FastJSONResponse
+from geomap.localtime import local_now
 from geomap.referrals import ReferralDirectory, referral_answer
 from geomap.registry.pathways import NEEDS
 
@@ -63,7 +63,7 @@ async def referrals(
         directory,
         caller,
         need=need,
-        when=transit.parse_time(time) or datetime.now(),
+        when=transit.parse_time(time) or local_now(point),
         at=point,
         from_place=from_place,
         max_minutes=settings.max_catchment_minutes,

@@ -11,7 +11,6 @@ itself, so concurrent requests are served one after the other instead of sharing
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +23,7 @@ from api.limits import HeavyGate
 from api.responses import FastJSONResponse
 from api.transit import MINUTES_PATTERN, POINT_PATTERN, POINTS_PATTERN
 from geomap import answers
+from geomap.localtime import local_now
 from geomap.registry.vocab import SERVICES
 
 router = APIRouter(dependencies=[Depends(check_query)], tags=["Routes for people in transit"])
@@ -118,14 +118,15 @@ async def nearby(
     time: Time = None,
 ) -> FastJSONResponse:
     """Sorted by network walking time; ``open=true`` keeps places open on arrival."""
-    when = transit.parse_time(time) or (datetime.now() if open_now else None)
+    origin = transit.parse_point(at, "at")
+    when = transit.parse_time(time) or (local_now(origin) if open_now else None)
     if services is not None:
         answers.check_services(services.split(","))
     return _answer(
         answers.nearby(
             networks,
             caller,
-            origin=transit.parse_point(at, "at"),
+            origin=origin,
             minutes=minutes,
             when=when,
             service=services,
@@ -174,13 +175,14 @@ async def go_to_help(
 ) -> FastJSONResponse:
     """By walking time, with opening hours checked at the arrival time."""
     (code,) = answers.check_services([need], field="query.need")
+    origin = transit.parse_point(at, "at")
     return _answer(
         answers.go_to_help(
             networks,
             caller,
-            origin=transit.parse_point(at, "at"),
+            origin=origin,
             service=code,
-            when=transit.parse_time(time) or datetime.now(),
+            when=transit.parse_time(time) or local_now(origin),
         )
     )
 

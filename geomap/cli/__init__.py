@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
 
-import typer
-from rich.markup import escape
+# The command line runs graph searches, not linear algebra: one BLAS/OpenMP thread (set before
+# numpy loads OpenBLAS), so `geomap serve --workers N` has no idle thread pool when it forks.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
-from geomap.cli import coverage, network, referrals, registry, serve, transit
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+from rich.markup import escape  # noqa: E402
+
+from geomap.cli import coverage, network, referrals, registry, serve, transit  # noqa: E402
 
 app = typer.Typer(
     help="geomap: walking networks, safe routes and support spaces along migration corridors.",

@@ -6,13 +6,14 @@ by default: what anyone may see), and writes the same answers the API serves.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from geomap.cli.common import load_settings, out, parse_point, when_opt
+from geomap.localtime import local_now
 from geomap.settings import Settings
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def find(
     check_need(need)
     caller = view_caller(view, country)
     point = parse_point(at_point, "--at") if at_point is not None else None
-    when = when_opt(time) or datetime.now()
+    when = when_opt(time) or local_now(point)
     if output is not None:
         check_output(output)
     store = _open(settings)

@@ -7,7 +7,6 @@ service layer the API uses) and writes the same GeoJSON answers the API serves
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +26,7 @@ from geomap.cli.common import (
 )
 from geomap.cli.common import when_opt as _when
 from geomap.cli.inputs import open_inputs
+from geomap.localtime import local_now
 from geomap.registry.access import ANONYMOUS
 from geomap.settings import Settings
 
@@ -131,7 +131,7 @@ def nearby(
     if service is not None:
         answers.check_services([service], field="--service")
     _check_output(output)
-    when = _when(at) or (datetime.now() if open_on_arrival else None)
+    when = _when(at) or (local_now(point) if open_on_arrival else None)
     inputs = open_inputs(network, places, zones, settings)
     collection = answers.nearby(
         inputs.deployment, ANONYMOUS, origin=point, minutes=minutes, when=when,

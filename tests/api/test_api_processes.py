@@ -1,10 +1,10 @@
 """Several processes, one truth: two uvicorn API processes on one PostGIS registry.
 
 An edit made through process A is in process B's very next answer (``/nearby``,
-``/routes/safe``, item reads, tokens): each request compares the collection's version counter
-in the database with the one its caches were built from, so no process answers from a stale
-cache. "The very next request" is stronger than the 1 s the regional issue asks for, and needs
-no clock in the test.
+``/routes/safe``, ``/coverage``, item reads, tokens): each request compares the collection's
+version counter in the database with the one its caches were built from, so no process
+answers from a stale cache. "The very next request" is stronger than the 1 s the regional
+issue asks for, and needs no clock in the test.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tests.paths import DATA, PORTO_ALEGRE_PBF, ROOT
 
 SAMPLE = json.loads((DATA / "porto_alegre" / "sample_registry.geojson").read_text())
 ZONES = json.loads((DATA / "porto_alegre" / "sample_risk_zones.geojson").read_text())
+POPULATION = DATA / "porto_alegre" / "population_hexgrid.csv"
 FROM, TO = "-51.2300,-30.0300", "-51.2000,-30.0300"
 NEW_PLACE = (-51.22861, -30.03049)  # beside the route, a few minutes' walk from FROM
 GEOJSON = {"Content-Type": "application/geo+json"}
@@ -90,7 +91,11 @@ def two(pg_cluster, tmp_path_factory) -> Iterator[tuple[Process, Process, str]]:
     token = store.create_token("admin-two", "admin")
     store.close()
     network = network_from_file(PORTO_ALEGRE_PBF, "walk").save(folder / "poa.npz")
-    env = {"GEOMAP_REGISTRY_URL": url, "GEOMAP_NETWORK": str(network)}
+    env = {
+        "GEOMAP_REGISTRY_URL": url,
+        "GEOMAP_NETWORK": str(network),
+        "GEOMAP_POPULATION": str(POPULATION),
+    }
     env_sqlite_decoy = {"GEOMAP_REGISTRY_DB": str(folder / "unused.sqlite")}
     a = Process({**env, **env_sqlite_decoy}, folder / "a.log")
     b = Process({**env, **env_sqlite_decoy}, folder / "b.log")
@@ -110,21 +115,26 @@ def _nearby_ids(client: httpx.Client) -> set[str]:
     return {f["id"] for f in r.json()["features"]}
 
 
+def _new_place(at: tuple[float, float], name: str, service: str) -> dict:
+    """A public support space in Brazil offering ``service`` at ``at``."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": list(at)},
+        "properties": {
+            "kind": "support_space",
+            "name": {"es": name},
+            "organizations": ["Org"],
+            "country": "BR",
+            "services": [service],
+        },
+    }
+
+
 def test_an_edit_through_a_is_in_bs_next_nearby_answer(two) -> None:
     a, b, token = two
     with a.client(token) as admin_a, b.client() as anon_b:
         before = _nearby_ids(anon_b)
-        place = {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": list(NEW_PLACE)},
-            "properties": {
-                "kind": "support_space",
-                "name": {"es": "Cocina nueva"},
-                "organizations": ["Org"],
-                "country": "BR",
-                "services": ["food"],
-            },
-        }
+        place = _new_place(NEW_PLACE, "Cocina nueva", "food")
         made = admin_a.post("/collections/places/items", json=place, headers=GEOJSON)
         assert made.status_code == 201, made.text
         fid = made.json()["id"]
@@ -180,6 +190,30 @@ def test_a_risk_zone_added_through_a_reroutes_bs_next_safe_route(two) -> None:
             assert not any(box.contains(shapely.Point(c)) for c in safe)
         else:  # no way around: B says so, and offers only the marked least-risk route
             assert after["features"][0]["properties"]["role"] == "least_risk_crossing_avoid_zones"
+
+
+def test_a_place_added_through_a_is_in_bs_next_coverage(two) -> None:
+    a, b, token = two
+    params = {"service": "legal_documentation", "minutes": 15}
+    with a.client(token) as admin_a, b.client() as anon_b:
+        before = anon_b.get("/coverage", params=params)
+        assert before.status_code == 200, before.text
+        units = [
+            f
+            for f in before.json()["features"]
+            if not f["properties"]["covered_legal_documentation"]
+        ]
+        gap = max(units, key=lambda f: f["properties"]["population"])  # most people uncovered
+        centre = shapely.geometry.shape(gap["geometry"]).centroid
+        place = _new_place((centre.x, centre.y), "Oficina nueva", "legal_documentation")
+        made = admin_a.post("/collections/places/items", json=place, headers=GEOJSON)
+        assert made.status_code == 201, made.text
+        after = anon_b.get("/coverage", params=params).json()  # B's first request after it
+        old = before.json()["totals"]["legal_documentation"]["covered"]
+        new = after["totals"]["legal_documentation"]["covered"]
+        assert new >= old + gap["properties"]["population"] - 1e-6
+        unit = next(f for f in after["features"] if f["id"] == gap["id"])
+        assert unit["properties"]["covered_legal_documentation"]
 
 
 def test_a_token_revoked_meanwhile_is_refused_by_both_processes(two) -> None:

@@ -9,7 +9,7 @@ import re
 
 import httpx
 
-from tests.web.conftest import SAMPLE
+from tests.web.conftest import SAMPLE, axe_source, run_axe, small_targets
 from tests.web.test_web_page import AT
 
 HIDDEN = [f for f in SAMPLE["features"] if f["properties"].get("visibility") != "public"]
@@ -40,6 +40,25 @@ def test_the_approximate_list_comes_before_nearby_and_gives_way_to_it(phone, web
     assert "min a pie" in page.inner_text("#places li[data-id]")
     assert device.foreign(web_server) == []
     assert device.errors == []
+
+
+def test_the_approximate_list_passes_axe_and_has_big_targets(phone, web_server) -> None:
+    device = phone(service_workers="block", bypass_csp=True)  # CSP bypassed to load axe only
+    page = device.page()
+    held: list = []
+
+    def hold(route) -> None:
+        held.append(route)
+
+    page.route(re.compile(r".*/nearby\?.*"), hold)
+    page.goto(f"{web_server.url}/#at={AT}", wait_until="domcontentloaded")
+    page.wait_for_selector("#places li.approx")
+    assert run_axe(page, axe_source()) == []
+    assert small_targets(page) == []
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#places li[data-id]")
+    assert device.foreign(web_server) == []
 
 
 def test_the_snapshot_holds_the_public_places_and_nothing_hidden(web_server) -> None:
