@@ -1,4 +1,9 @@
-"""Request dependencies: the store, the caller, the collection and the checked headers."""
+"""Request dependencies: the store, the caller, the collection and the checked headers.
+
+They are coroutines: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per
+dependency and request that costs more than these do (they read the app's state and the
+request's headers). The one that may do I/O, the token lookup, hands it to the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute
 
@@ -43,29 +49,33 @@ def _problem(field: str, message: str) -> MalformedRequestError:
     )
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_services(request: Request) -> Services:
-    """What the app opened in its lifespan (registry, networks, population layer)."""
+def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_store(request: Request) -> RegistryStore:
+async def get_services(request: Request) -> Services:
+    """What the app opened in its lifespan (registry, networks, population layer)."""
+    return _services(request)
+
+
+async def get_store(request: Request) -> RegistryStore:
     """The registry store opened in the app's lifespan."""
-    return get_services(request).store
+    return _services(request).store
 
 
-def get_deployment(request: Request) -> Deployment:
+async def get_deployment(request: Request) -> Deployment:
     """The walking networks served (possibly none)."""
-    return get_services(request).deployment
+    return _services(request).deployment
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     store: Annotated[RegistryStore, Depends(get_store)],
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -84,10 +94,10 @@ def get_caller(
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
-    return store.authenticate(token.strip())
+    return await run_in_threadpool(store.authenticate, token.strip())
 
 
-def get_writer(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+async def get_writer(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     """The caller, if it may change records at all.
 
     Raises
@@ -106,7 +116,7 @@ def get_writer(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     return caller
 
 
-def get_collection(
+async def get_collection(
     request: Request,
     collectionId: Annotated[str, Path(description="Collection id, e.g. `places`.")],
 ) -> CollectionSpec:
@@ -124,7 +134,7 @@ def get_collection(
     return spec
 
 
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[
         str | None,
         Header(
@@ -155,7 +165,7 @@ def get_if_match(
     return value  # a weak W/"…" tag is well-formed but never matches (412, strong comparison)
 
 
-def get_reason(
+async def get_reason(
     reason: Annotated[
         str | None,
         Header(
@@ -204,7 +214,7 @@ def _quality(accept: str, media: str) -> float:
     return best
 
 
-def output_format(
+async def output_format(
     request: Request,
     f: Annotated[
         Literal["json"] | None,
@@ -243,7 +253,7 @@ def _declared(route: BaseRoute | None) -> frozenset[str]:
     return _DECLARED[key]
 
 
-def check_query(request: Request) -> None:
+async def check_query(request: Request) -> None:
     """Refuse query parameters the route does not declare, or that are repeated.
 
     Raises
@@ -278,7 +288,9 @@ IfMatch = Annotated[str, Depends(get_if_match)]
 Reason = Annotated[str, Depends(get_reason)]
 
 
-def get_base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
+async def get_base_url(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> str:
     """The URL links start with: ``public_url`` when set, else the one the request came to."""
     return (settings.public_url or str(request.base_url)).rstrip("/")
 

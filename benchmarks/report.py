@@ -244,4 +244,9 @@ def _corridor(c: dict[str, Any]) -> list[str]:
             + ", ".join(f"{t['ready_s']:.2f}" for t in w["timings"])
             + " s."
         )
+    lines.append(
+        "These are independent processes (each started on its own, each customizing its own "
+        "hierarchy), for scale; the memory target is met by the server's pre-forked workers, "
+        "which share the parent's warmed-up network and customizations: `workers.md`."
+    )
     return lines

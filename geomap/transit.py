@@ -27,6 +27,7 @@ from geomap.registry.exports import iter_records
 from geomap.registry.risk import cost_zone
 from geomap.registry.store import Record, RegistryStore
 from routing.costs import CostParams, RiskZone
+from routing.hierarchy import topology
 from routing.network import Network
 from routing.safe import NoSafeRouteError, RouteReport, SafeRouteAnswer, SafeRouter, Site
 
@@ -234,9 +235,14 @@ class TransitService:
         return version
 
     def warm_up(self) -> None:
-        """Compile the kernels and build the day and night routers before the first request."""
+        """Compile the kernels and build the day and night routers before the first request.
+
+        The hierarchy's lists for partial customization are built too: the first risk-zone
+        edit then costs what later ones do, and a pre-forking server shares them.
+        """
         if self.network.n_nodes == 0:
             return
+        topology(self.network).update_lists()
         lon, lat = float(self.network.node_lon[0]), float(self.network.node_lat[0])
         for hour in (12, 23):
             when = datetime(2026, 1, 1, hour)

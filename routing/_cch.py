@@ -158,7 +158,7 @@ def down_lists(up_ptr, up_head):  # type: ignore[no-untyped-def]
         ptr[r + 1] += ptr[r]
     fill = ptr[:-1].copy()
     tail = np.empty(len(up_head), dtype=np.int32)
-    arcs = np.empty(len(up_head), dtype=np.int64)
+    arcs = np.empty(len(up_head), dtype=np.int32)  # arc ids: 4 bytes an arc, not 8
     for z in range(n):
         for a in range(up_ptr[z], up_ptr[z + 1]):
             y = up_head[a]

@@ -149,8 +149,7 @@ def build_network(
     is_graph = first | last | (counts[inverse] > 1)
 
     say("measuring segments")
-    steps = geodesic_steps(lon, lat)
-    steps[~(runs[1:] == runs[:-1])] = 0.0
+    steps = geodesic_steps(lon, lat, keep=runs[1:] == runs[:-1])
     cum = np.concatenate([[0.0], np.cumsum(steps)])
     gpos = np.flatnonzero(is_graph)
     same_run = runs[gpos[1:]] == runs[gpos[:-1]]

@@ -409,16 +409,12 @@ class Network:
 
     def largest_component(self) -> Network:
         """The largest weakly connected part of the network (a new network)."""
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
+        from routing.components import weak_components
 
         n = self.n_nodes
         if n == 0:
             return self
-        graph = coo_matrix(
-            (np.ones(self.n_segments), (self.seg_u, self.seg_v)), shape=(n, n)
-        ).tocsr()
-        _, labels = connected_components(graph, directed=True, connection="weak")
+        labels = weak_components(n, self.seg_u, self.seg_v)
         biggest = np.argmax(np.bincount(labels))
         return self.subset(labels[self.seg_u] == biggest)
 

@@ -172,7 +172,8 @@
       var css = el("link", { rel: "stylesheet", href: config.leaflet.css });
       document.head.appendChild(css);
       var js = el("script", { src: config.leaflet.js });
-      js.onload = function () { initMap(); resolve(map); };
+      // Leaflet is evaluated in the task that loads it; the map is laid out in the next one
+      js.onload = function () { setTimeout(function () { initMap(); resolve(map); }, 0); };
       document.head.appendChild(js);
     });
     return mapWanted;
@@ -207,7 +208,7 @@
         fetch("/basemap/" + (c.z - 1) + "/" + c.x + "/" + c.y + ".json").then(function (r) {
           if (!r.ok) { throw new Error(r.status); }
           return r.json();
-        }).then(function (tile) { drawTile(canvas, tile, c.z - 1, ratio * size.x / tile.extent); done(null, canvas); })
+        }).then(function (tile) { drawTile(canvas, tile, c.z - 1, ratio * size.x / tile.extent, function () { done(null, canvas); }); })
           .catch(function (e) { done(e, canvas); });
         return canvas;
       }
@@ -225,35 +226,61 @@
       if (i === 0) { ctx.moveTo(x * k, y * k); } else { ctx.lineTo(x * k, y * k); }
     }
   }
-  function drawTile(canvas, tile, z, k) {
-    var ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#f2efe9"; ctx.fillRect(0, 0, canvas.width, canvas.height);
-    [["landuse", "#e6e0d6"], ["park", "#c8e6b0"], ["water", "#9fcdee"]].forEach(function (layer) {
-      ctx.fillStyle = layer[1];
-      (tile[layer[0]] || []).forEach(function (rings) {
-        ctx.beginPath(); rings.forEach(function (ring) { path(ctx, ring, k); ctx.closePath(); }); ctx.fill("evenodd");
+  // Drawing is queued as short jobs run a few milliseconds at a time, so that a slow phone
+  // handles taps between them instead of freezing while a whole tile is painted.
+  var jobs = [], draining = false;
+  function queue(list) {
+    Array.prototype.push.apply(jobs, list);
+    if (!draining) { draining = true; setTimeout(drain, 0); }
+  }
+  function drain() {
+    var until = performance.now() + 6;
+    while (jobs.length && performance.now() < until) { jobs.shift()(); }
+    if (jobs.length) { setTimeout(drain, 0); } else { draining = false; }
+  }
+  var STREETS_PER_JOB = 250;
+  function drawTile(canvas, tile, z, k, done) {
+    var ctx = canvas.getContext("2d"), list = [];
+    list.push(function () {
+      ctx.fillStyle = "#f2efe9"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+      [["landuse", "#e6e0d6"], ["park", "#c8e6b0"], ["water", "#9fcdee"]].forEach(function (layer) {
+        ctx.fillStyle = layer[1];
+        (tile[layer[0]] || []).forEach(function (rings) {
+          ctx.beginPath(); rings.forEach(function (ring) { path(ctx, ring, k); ctx.closePath(); }); ctx.fill("evenodd");
+        });
       });
+      ctx.strokeStyle = "#7fb8e6"; ctx.lineWidth = 3 * k * 8;
+      (tile.rivers || []).forEach(function (line) { ctx.beginPath(); path(ctx, line, k); ctx.stroke(); });
+      ctx.lineCap = "round"; ctx.lineJoin = "round";
     });
-    ctx.strokeStyle = "#7fb8e6"; ctx.lineWidth = 3 * k * 8;
-    (tile.rivers || []).forEach(function (line) { ctx.beginPath(); path(ctx, line, k); ctx.stroke(); });
     var unit = canvas.width / 512, zw = Math.min(Math.max(z - 12, 0), 5);
     var widths = [1.2, 0.8 + 0.7 * zw, 1.2 + zw];
-    ctx.lineCap = "round"; ctx.lineJoin = "round";
-    // one path per kind of street and pass: a few strokes per tile, not one per street
+    var byClass = [[], [], []];
+    tile.streets.forEach(function (s) { byClass[s[0]].push(s[2]); });
+    // one path per kind of street and pass (in batches): a few strokes per tile, not one per street
     (z >= 15 ? [["#b9b2a6", 1.6], [null, 0]] : [[null, 0]]).forEach(function (pass) {
       [0, 1, 2].forEach(function (cls) {
         if (cls === 0 && pass[0]) { return; }
-        ctx.setLineDash(cls === 0 ? [3 * unit, 3 * unit] : []);
         // without a casing (far out) the streets need a darker colour to stand out
-        ctx.strokeStyle = pass[0] || (cls === 2 ? (z >= 15 ? "#ffe9a8" : "#e0b44c") : cls === 1 ? (z >= 15 ? "#ffffff" : "#c9c0b2") : "#8d8579");
-        ctx.lineWidth = (widths[cls] + pass[1]) * unit;
-        ctx.beginPath();
-        tile.streets.forEach(function (s) { if (s[0] === cls) { path(ctx, s[2], k); } });
-        ctx.stroke();
+        var colour = pass[0] || (cls === 2 ? (z >= 15 ? "#ffe9a8" : "#e0b44c") : cls === 1 ? (z >= 15 ? "#ffffff" : "#c9c0b2") : "#8d8579");
+        for (var from = 0; from < byClass[cls].length; from += STREETS_PER_JOB) {
+          list.push(strokeJob(ctx, byClass[cls].slice(from, from + STREETS_PER_JOB), k, colour,
+            (widths[cls] + pass[1]) * unit, cls === 0 ? [3 * unit, 3 * unit] : []));
+        }
       });
     });
-    ctx.setLineDash([]);
-    if (z >= 16) { labels(ctx, tile, k, unit); }
+    if (z >= 16) { list.push(function () { labels(ctx, tile, k, unit); }); }
+    list.push(done);
+    queue(list);
+  }
+  function strokeJob(ctx, lines, k, colour, width, dash) {
+    return function () {
+      ctx.setLineDash(dash); ctx.strokeStyle = colour; ctx.lineWidth = width;
+      ctx.beginPath();
+      lines.forEach(function (flat) { path(ctx, flat, k); });
+      ctx.stroke();
+      ctx.setLineDash([]);
+    };
   }
   function labels(ctx, tile, k, unit) {
     var best = {};
