@@ -20,6 +20,8 @@ import math
 import numpy as np
 from numba import njit
 
+from routing.geodesy import WGS84_A, WGS84_E2
+
 INF = np.inf
 _LEVEL_SHIFT = 40
 
@@ -441,8 +443,8 @@ def snap_finish(  # type: ignore[no-untyped-def]
     slat = np.empty(n)
     offset = np.empty(n)
     dist = np.empty(n)
-    a = 6378137.0
-    e2 = 0.00669437999014
+    a = WGS84_A
+    e2 = WGS84_E2
     for k in range(n):
         i = i0[k]
         tk = t[k]
