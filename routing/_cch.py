@@ -7,10 +7,11 @@ sorted by their lower end; ``arc_tail`` is the lower end of each arc. The parent
 the elimination tree is the lowest of its upper neighbours.
 
 A metric holds, per arc ``(x, y)`` with ``x < y``, the cost ``fwd`` of going ``x -> y`` and
-``bwd`` of going ``y -> x``, and for each direction how that cost is made (``fmid``, ``bmid``):
-a middle node ``z >= 0`` (the triangle ``x - z - y`` through a lower node) or ``-(e + 1)`` for
-the input edge ``e``. Unpacking a path follows those records, so it costs what the path has
-(RoutingKit instead re-enumerates triangles to find the middle nodes).
+``bwd`` of going ``y -> x``, and for each direction how that cost is made (``fmid``, ``bmid``,
+two ``int32`` per arc): the two lower arcs ``(z, x), (z, y)`` of the triangle ``x - z - y``
+through a lower node ``z``, or ``(-(e + 1), 0)`` for the input edge ``e``. Unpacking a path
+follows those records, one memory read per arc of the path (RoutingKit instead re-enumerates
+triangles to find the middle nodes).
 """
 
 from __future__ import annotations
@@ -73,6 +74,18 @@ def build_topology(n, lo, hi):  # type: ignore[no-untyped-def]
     return up_ptr, out[:used].copy()
 
 
+@njit(cache=True)
+def tree_height(parent):  # type: ignore[no-untyped-def]
+    """Height of the elimination tree (``parent[r] > r``, ``-1`` at roots)."""
+    depth = np.zeros(len(parent), dtype=np.int64)
+    height = 0
+    for r in range(len(parent) - 1, -1, -1):
+        if parent[r] >= 0:
+            depth[r] = depth[parent[r]] + 1
+            height = max(height, depth[r])
+    return height
+
+
 @njit(cache=True, inline="always")
 def _find(up_ptr, up_head, x, y):  # type: ignore[no-untyped-def]
     """Arc id of ``(x, y)``, ``x < y`` (it exists in a chordal supergraph)."""
@@ -109,10 +122,10 @@ def _base(e, w, arc, upward, fwd, bwd, fmid, bmid):  # type: ignore[no-untyped-d
     if upward[e]:
         if w < fwd[a]:
             fwd[a] = w
-            fmid[a] = -(e + 1)
+            fmid[a, 0], fmid[a, 1] = -(e + 1), 0
     elif w < bwd[a]:
         bwd[a] = w
-        bmid[a] = -(e + 1)
+        bmid[a, 0], bmid[a, 1] = -(e + 1), 0
 
 
 @njit(cache=True)
@@ -120,8 +133,8 @@ def customize(up_ptr, up_head, arc, upward, weights, fwd, bwd, fmid, bmid):  # t
     """Full customization: input weights, then every lower triangle in order."""
     fwd[:] = INF
     bwd[:] = INF
-    fmid[:] = 0
-    bmid[:] = 0
+    fmid[:, :] = 0
+    bmid[:, :] = 0
     for e in range(len(weights)):
         _base(e, weights[e], arc, upward, fwd, bwd, fmid, bmid)
     n = len(up_ptr) - 1
@@ -140,11 +153,11 @@ def customize(up_ptr, up_head, arc, upward, weights, fwd, bwd, fmid, bmid):  # t
                 c = down_i + fwd[j]  # x -> z -> y
                 if c < fwd[p]:
                     fwd[p] = c
-                    fmid[p] = z
+                    fmid[p, 0], fmid[p, 1] = i, j
                 c = bwd[j] + up_i  # y -> z -> x
                 if c < bwd[p]:
                     bwd[p] = c
-                    bmid[p] = z
+                    bmid[p, 0], bmid[p, 1] = i, j
 
 
 @njit(cache=True)
@@ -206,15 +219,16 @@ def update(  # type: ignore[no-untyped-def]
     while size:
         a, size = _heap_pop(heap, size)
         x, y = arc_tail[a], up_head[a]
-        f, b, fm, bm = INF, INF, 0, 0
+        f, b = INF, INF
+        f0 = f1 = b0 = b1 = 0
         for k in range(edge_ptr[a], edge_ptr[a + 1]):
             e = edge_ids[k]
             w = weights[e]
             if upward[e]:
                 if w < f:
-                    f, fm = w, -(e + 1)
+                    f, f0, f1 = w, -(e + 1), 0
             elif w < b:
-                b, bm = w, -(e + 1)
+                b, b0, b1 = w, -(e + 1), 0
         p, pe = down_ptr[x], down_ptr[x + 1]
         q, qe = down_ptr[y], down_ptr[y + 1]
         while p < pe and q < qe:
@@ -227,13 +241,13 @@ def update(  # type: ignore[no-untyped-def]
                 ax, ay = down_arc[p], down_arc[q]  # arcs (z, x) and (z, y)
                 c = bwd[ax] + fwd[ay]
                 if c < f:
-                    f, fm = c, zp
+                    f, f0, f1 = c, ax, ay
                 c = bwd[ay] + fwd[ax]
                 if c < b:
-                    b, bm = c, zp
+                    b, b0, b1 = c, ax, ay
                 p += 1
                 q += 1
-        fmid[a], bmid[a] = fm, bm
+        fmid[a, 0], fmid[a, 1], bmid[a, 0], bmid[a, 1] = f0, f1, b0, b1
         if f == fwd[a] and b == bwd[a]:
             continue
         fwd[a], bwd[a] = f, b
@@ -334,41 +348,51 @@ def _up_search(up_ptr, up_head, parent, w, nodes, costs, dist, pred, mark, stamp
 
 
 @njit(cache=True)
-def _unpack(up_ptr, up_head, arc_tail, fmid, bmid, arcs, dirs, out, used):  # type: ignore[no-untyped-def]
-    """Append the input edges of the arcs (``dirs``: 0 upwards, 1 downwards) to ``out``."""
-    stack_a = np.empty(64, dtype=np.int64)
-    stack_d = np.empty(64, dtype=np.int64)
+def _unpack(fmid, bmid, height, arcs, dirs, out, used):  # type: ignore[no-untyped-def]
+    """Append the input edges of the arcs (``dirs``: 0 upwards, 1 downwards) to ``out``.
+
+    Depth first, left to right. The record of the right half of a shortcut is read as soon as
+    the shortcut is split, so its memory read overlaps the left half's (the records are spread
+    over hundreds of MB: each read misses the caches). Returns ``(out, used, touched)``;
+    ``touched`` only keeps those early reads from being optimized away.
+
+    The stack never grows (growing it in the loop made every step 3x slower): the lower end of
+    the arcs on the way down is a descending path of the elimination tree, and each step down
+    leaves one arc on the stack, so ``height + 2`` entries are enough.
+    """
+    stack_a = np.empty(height + 2, dtype=np.int64)
+    stack_d = np.empty(height + 2, dtype=np.int64)
+    touched = 0
     for k in range(len(arcs)):
         size = 1
         stack_a[0], stack_d[0] = arcs[k], dirs[k]
         while size:
             size -= 1
             a, d = stack_a[size], stack_d[size]
-            m = fmid[a] if d == 0 else bmid[a]
-            if m < 0:
+            if d == 0:
+                ax, ay = fmid[a, 0], fmid[a, 1]
+            else:
+                ax, ay = bmid[a, 0], bmid[a, 1]
+            if ax < 0:
                 if used == len(out):
                     bigger = np.empty(2 * len(out), dtype=np.int64)
                     bigger[:used] = out[:used]
                     out = bigger
-                out[used] = -m - 1
+                out[used] = -ax - 1
                 used += 1
                 continue
             if size + 2 > len(stack_a):
-                sa = np.empty(2 * len(stack_a), dtype=np.int64)
-                sd = np.empty(2 * len(stack_a), dtype=np.int64)
-                sa[:size] = stack_a[:size]
-                sd[:size] = stack_d[:size]
-                stack_a, stack_d = sa, sd
-            ax = _find(up_ptr, up_head, m, arc_tail[a])  # (z, x)
-            ay = _find(up_ptr, up_head, m, up_head[a])  # (z, y)
-            if d == 0:  # x -> z -> y: pushed in reverse
+                raise RuntimeError("shortcut deeper than the elimination tree")
+            if d == 0:  # x -> z -> y: (z, x) downwards, then (z, y) upwards
                 stack_a[size], stack_d[size] = ay, 0
                 stack_a[size + 1], stack_d[size + 1] = ax, 1
-            else:  # y -> z -> x
+                touched += fmid[ay, 0]
+            else:  # y -> z -> x: (z, y) downwards, then (z, x) upwards
                 stack_a[size], stack_d[size] = ax, 0
                 stack_a[size + 1], stack_d[size + 1] = ay, 1
+                touched += fmid[ax, 0]
             size += 2
-    return out, used
+    return out, used, touched
 
 
 @njit(cache=True)
@@ -377,6 +401,7 @@ def best_path(  # type: ignore[no-untyped-def]
     up_head,
     arc_tail,
     parent,
+    height,
     fwd,
     bwd,
     fmid,
@@ -443,7 +468,8 @@ def best_path(  # type: ignore[no-untyped-def]
         dirs[m] = 1
         m += 1
         v = arc_tail[bpred[v]]
-    out, used = _unpack(up_ptr, up_head, arc_tail, fmid, bmid, chain[:m], dirs[:m], out, 0)
+    out, used, touched = _unpack(fmid, bmid, height, chain[:m], dirs[:m], out, 0)
+    stamp[1] = touched  # (see _unpack)
     return best, first, v, out[:used]
 
 

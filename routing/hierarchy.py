@@ -94,12 +94,13 @@ class Topology:
         self.parent = np.full(n, -1, dtype=np.int64)
         has = degree > 0
         self.parent[has] = self.up_head[self.up_ptr[:-1][has]]
+        self.height = int(_cch.tree_height(self.parent))
         self.edge_arc, self.edge_upward = _cch.edge_arcs(self.up_ptr, self.up_head, ru, rv)
         self.fdist, self.bdist = np.full(n, np.inf), np.full(n, np.inf)
         self.fpred, self.bpred = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
         self.fmark, self.bmark = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
         self.fbuf, self.bbuf = np.empty(n, np.int64), np.empty(n, np.int64)
-        self.stamp = np.zeros(1, dtype=np.int64)
+        self.stamp = np.zeros(2, dtype=np.int64)  # search count, unpacking's reads
         self._updates: tuple[Any, ...] | None = None
 
     @property
@@ -185,7 +186,8 @@ class Metric:
         self.quantized = quantize(weights, self.scale)
         arcs = topo.n_arcs
         self.fwd, self.bwd = np.empty(arcs), np.empty(arcs)
-        self.fmid, self.bmid = np.empty(arcs, np.int32), np.empty(arcs, np.int32)
+        self.fmid = np.empty((arcs, 2), np.int32)  # how each cost is made (see _cch)
+        self.bmid = np.empty((arcs, 2), np.int32)
         units = self._units(self.quantized)
         _cch.customize(topo.up_ptr, topo.up_head, topo.edge_arc, topo.edge_upward, units,
                        self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
@@ -247,8 +249,8 @@ class Metric:
         sc = np.asarray(source_costs, dtype=np.float64) * self.scale
         dc = np.asarray(target_costs, dtype=np.float64) * self.scale
         cost, first, last, edges = _cch.best_path(
-            topo.up_ptr, topo.up_head, topo.arc_tail, topo.parent, self.fwd, self.bwd,
-            self.fmid, self.bmid, src, sc, dst, dc, *topo.scratch(),
+            topo.up_ptr, topo.up_head, topo.arc_tail, topo.parent, topo.height, self.fwd,
+            self.bwd, self.fmid, self.bmid, src, sc, dst, dc, *topo.scratch(),
         )  # fmt: skip
         if not math.isfinite(cost):
             return math.inf, -1, -1, np.empty(0, dtype=np.int64)

@@ -113,3 +113,38 @@ def test_route_costs_are_float_sums_close_to_float_dijkstra(ags) -> None:
                 assert not np.isfinite(cost)
                 continue
             assert want - 1e-6 <= cost <= want + len(path) * unit + 1e-6
+
+
+def _unpack_depth(metric, arc: int, down: int) -> int:
+    """Deepest stack the depth-first unpacking of one arc needs (an independent walk)."""
+    rows = metric.bmid if down else metric.fmid
+    first, second = (int(v) for v in rows[arc])
+    if first < 0:
+        return 1
+    if down:  # y -> z -> x: (z, y) downwards, then (z, x) upwards
+        return max(1 + _unpack_depth(metric, second, 1), _unpack_depth(metric, first, 0))
+    return max(1 + _unpack_depth(metric, first, 1), _unpack_depth(metric, second, 0))
+
+
+def test_unpacking_stack_is_bounded_by_the_elimination_tree_height(corridor) -> None:
+    router = Router(corridor)
+    metric = router.metric
+    topo = metric.topology
+    depth = np.zeros(len(topo.parent), dtype=np.int64)  # independent: from the top down
+    for r in range(len(topo.parent) - 1, -1, -1):
+        if topo.parent[r] >= 0:
+            depth[r] = depth[topo.parent[r]] + 1
+    assert topo.height == int(depth.max()) > 10
+    shortcuts = np.flatnonzero(metric.fmid[:, 0] >= 0)
+    assert len(shortcuts) > 1000
+    rng = np.random.default_rng(4)
+    deepest = max(_unpack_depth(metric, int(a), int(d))
+                  for a in rng.choice(shortcuts, 300) for d in (0, 1))  # fmt: skip
+    assert deepest <= topo.height + 2
+    # long paths unpack whole: consecutive edges from the source to the target
+    for s, t in rng.choice(corridor.n_nodes, (20, 2)).tolist():
+        cost, edges = metric.path(s, t)
+        if np.isfinite(cost) and len(edges):
+            assert corridor.edge_u[edges[0]] == s
+            assert corridor.edge_v[edges[-1]] == t
+            assert np.array_equal(corridor.edge_v[edges[:-1]], corridor.edge_u[edges[1:]])
