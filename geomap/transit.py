@@ -235,7 +235,7 @@ class TransitService:
         return version
 
     def warm_up(self) -> None:
-        """Compile the kernels and build the day and night routers before the first request.
+        """Compile the kernels and build the day, night and plain routers before any request.
 
         The hierarchy's lists for partial customization are built too: the first risk-zone
         edit then costs what later ones do, and a pre-forking server shares them.
@@ -244,6 +244,7 @@ class TransitService:
             return
         topology(self.network).update_lists()
         lon, lat = float(self.network.node_lon[0]), float(self.network.node_lat[0])
+        self.safe.plain.route((lon, lat), (lon, lat))  # the shortest route beside each answer
         for hour in (12, 23):
             when = datetime(2026, 1, 1, hour)
             night = self.safe.params.is_night(when)

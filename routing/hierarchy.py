@@ -192,6 +192,15 @@ class Metric:
         _cch.customize(topo.up_ptr, topo.up_head, topo.edge_arc, topo.edge_upward, units,
                        self.fwd, self.bwd, self.fmid, self.bmid)  # fmt: skip
 
+    def copy(self) -> Metric:
+        """An independent copy (arrays copied: far cheaper than customizing again)."""
+        twin = object.__new__(Metric)
+        twin.network, twin.topology, twin.scale = self.network, self.topology, self.scale
+        twin.quantized = self.quantized.copy()
+        twin.fwd, twin.bwd = self.fwd.copy(), self.bwd.copy()
+        twin.fmid, twin.bmid = self.fmid.copy(), self.bmid.copy()
+        return twin
+
     @staticmethod
     def _units(q: UInt32Array) -> FloatArray:
         return np.where(q >= INF_WEIGHT, math.inf, q.astype(np.float64))

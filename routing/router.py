@@ -120,6 +120,18 @@ class Router(RouteAssembly):
         self._piece_hook = piece_cost
         self._sorted: dict[bool, FloatArray] = {}
 
+    def clone(self) -> Router:
+        """A router with the same weights and hook whose weights can change independently.
+
+        A customization already built is copied, not redone (seconds on millions of edges).
+        """
+        twin = Router(self.network, weights=self.weights, max_snap_m=self.max_snap_m,
+                      piece_cost=self._piece_hook)  # fmt: skip
+        twin.speed_mps = self.speed_mps
+        if self._metric is not None:
+            twin._metric = self._metric.copy()
+        return twin
+
     def _checked(self, weights: Any) -> FloatArray:
         w = np.asarray(weights, dtype=np.float64)
         if w.shape != (self.network.n_edges,):
@@ -158,6 +170,11 @@ class Router(RouteAssembly):
             else:
                 changed = self._metric.update(w)
         return changed
+
+    @property
+    def customized(self) -> bool:
+        """Whether the hierarchy's customization for these weights is built (see :attr:`metric`)."""
+        return self._metric is not None
 
     @property
     def metric(self) -> Any:

@@ -501,11 +501,8 @@ class SafeRouter:
         penalty = np.ones(self.network.n_edges)
         slot = ("alternatives", id(safe))
         scratch = self._scratch.get(slot)
-        if scratch is None:  # one customization, then partial updates of a route's streets
-            scratch = Router(
-                self.network, weights=safe.weights, speed_kmh=self.params.speed_kmh,
-                max_snap_m=self.max_snap_m,
-            )  # fmt: skip
+        if scratch is None:  # the safe router's customization, then partial updates
+            scratch = safe.clone()
             self._scratch[slot] = scratch
         last = best
         for _ in range(max(0, count) * 4):

@@ -148,3 +148,23 @@ def test_unpacking_stack_is_bounded_by_the_elimination_tree_height(corridor) -> 
             assert corridor.edge_u[edges[0]] == s
             assert corridor.edge_v[edges[-1]] == t
             assert np.array_equal(corridor.edge_v[edges[:-1]], corridor.edge_u[edges[1:]])
+
+
+def test_a_cloned_router_copies_the_customization_then_changes_on_its_own(corridor) -> None:
+    router = Router(corridor)
+    original = router.metric
+    before = original.fwd.copy(), original.bwd.copy()
+    twin = router.clone()
+    assert twin.metric is not original
+    assert np.array_equal(twin.metric.fwd, original.fwd)
+    rng = np.random.default_rng(8)
+    weights = np.asarray(corridor.edge_length).copy()
+    weights[rng.choice(corridor.n_edges, 300, replace=False)] *= 5.0
+    assert 0 < twin.set_weights(weights) < corridor.n_edges * 0.05  # a partial customization
+    fresh = Router(corridor, weights=weights)
+    plain = Router(corridor)
+    for s, t in rng.choice(corridor.n_nodes, (30, 2)).tolist():
+        assert twin.node_path(s, t)[0] == pytest.approx(fresh.node_path(s, t)[0], rel=1e-12)
+        assert router.node_path(s, t)[0] == pytest.approx(plain.node_path(s, t)[0], rel=1e-12)
+    assert np.array_equal(original.fwd, before[0])  # the original's arrays never changed
+    assert np.array_equal(original.bwd, before[1])
