@@ -277,6 +277,13 @@ class SafeRouter:
         """Shortest paths by length (no penalties, no closed edges)."""
         return Router(self.network, speed_kmh=self.params.speed_kmh, max_snap_m=self.max_snap_m)
 
+    @property
+    def customizations(self) -> int:
+        """How many hierarchy customizations this router holds (each ~32 bytes per arc)."""
+        plain = [self.__dict__["plain"]] if "plain" in self.__dict__ else []
+        routers = [*plain, *(r for _, r in self._slots.values()), *self._scratch.values()]
+        return sum(r.customized for r in routers)
+
     def _active_key(self, when: datetime | None, night: bool) -> tuple[str, ...]:
         return tuple(z.id for z in self.zones if z.active(when, night=night))
 
@@ -497,6 +504,8 @@ class SafeRouter:
         when: datetime | None,
     ) -> list[RouteReport]:
         """Distinct routes by the penalty method: used edges cost more on each round."""
+        if count <= 0:  # no scratch router (a copy of the customization) for nothing
+            return []
         found: list[Route] = [best]
         penalty = np.ones(self.network.n_edges)
         slot = ("alternatives", id(safe))

@@ -52,6 +52,19 @@ def test_warm_up_customizes_the_day_night_and_plain_routers(tmp_path, block) -> 
     assert safe.plain.customized
     for when in (NOON, NIGHT):
         assert safe.router(night=safe.params.is_night(when), when=when).customized
+    assert safe.customizations == 3
+
+
+def test_answers_without_alternatives_customize_nothing_new(tmp_path, block) -> None:
+    m, osm = block
+    service = _service(tmp_path, osm)
+    service.warm_up()
+    for when in (None, NOON, NIGHT):
+        answer = service.safe_route(m.lonlat("a"), m.lonlat("c"), ANONYMOUS, when=when)
+        assert [m.trace(r.route.coords) for r in answer.routes] == ["abc"]
+    assert service.safe.customizations == 3  # a worker forked after warm-up adds none
+    service.safe_route(m.lonlat("a"), m.lonlat("c"), ANONYMOUS, when=NOON, alternatives=2)
+    assert service.safe.customizations == 4  # the alternatives' own copy
 
 
 @pytest.mark.parametrize("when", [NOON, NIGHT])
