@@ -514,7 +514,7 @@ class SafeRouter:
             scratch = safe.clone()
             self._scratch[slot] = scratch
         last = best
-        for _ in range(max(0, count) * 4):
+        for _ in range(count * 4):
             if len(found) > count:
                 break
             for e, _m in last.stretches:  # a street costs more, in both directions
